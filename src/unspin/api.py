@@ -1,0 +1,68 @@
+"""The Python API: ``unspin.restore(text)`` and ``unspin.detect(text)``.
+
+Both return a :class:`unspin.Result`.  ``keep`` (terms never to change) and ``lexicon``
+(extra substitution pairs) take either a path to a file or Python values.
+
+>>> import unspin
+>>> r = unspin.restore("雷军:本年要交给30万辆小米轿车")   # doctest: +SKIP
+>>> r.restored, r.label                                    # doctest: +SKIP
+('雷军:今年要交付30万辆小米汽车', 'spun')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from unspin.decode.document import decode
+from unspin.lexicon import Lexicon, Source
+from unspin.lexicon.sources import read_user_lexicon, read_word_list
+from unspin.model import Model, load_model
+from unspin.result import Result
+from unspin.text.decode import check_text
+from unspin.text.segment import add_words
+
+KeepArg = str | Path | Iterable[str] | None
+LexiconArg = str | Path | Iterable[tuple[str, str]] | Lexicon | None
+
+
+def _model(model: Model | str | Path | None) -> Model:
+    return model if isinstance(model, Model) else load_model(model)
+
+
+def resolve_keep(keep: KeepArg) -> frozenset[str]:
+    """A keep-list from a file path or an iterable of terms."""
+    if keep is None:
+        return frozenset()
+    if isinstance(keep, str | Path):
+        return frozenset(read_word_list(keep))
+    return frozenset(k for k in keep if k)
+
+
+def resolve_lexicon(lexicon: LexiconArg) -> Lexicon | None:
+    """A user lexicon from a file path, ``(spun, original)`` pairs, or a :class:`Lexicon`."""
+    if lexicon is None or isinstance(lexicon, Lexicon):
+        return lexicon
+    pairs = read_user_lexicon(lexicon) if isinstance(lexicon, str | Path) else list(lexicon)
+    lex = Lexicon()
+    for spun, orig in pairs:
+        lex.add(spun, orig, Source.USER)
+    add_words([w for p in pairs for w in p])
+    return lex
+
+
+def restore(
+    text: str, model: Model | str | Path | None = None, keep: KeepArg = None, lexicon: LexiconArg = None
+) -> Result:
+    """Find the swapped words in ``text`` and put back the likely originals.
+
+    Raises :class:`unspin.InputError` for empty or non-Chinese text.
+    """
+    return decode(check_text(text), _model(model), resolve_keep(keep), resolve_lexicon(lexicon))
+
+
+def detect(
+    text: str, model: Model | str | Path | None = None, keep: KeepArg = None, lexicon: LexiconArg = None
+) -> Result:
+    """Score how likely ``text`` is spun; the result also carries the evidence edits."""
+    return restore(text, model, keep, lexicon)

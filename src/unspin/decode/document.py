@@ -1,0 +1,209 @@
+"""Analyse one document: gather LM evidence for every candidate swap, decide per pair.
+
+A spinner applies one table to the whole document, so evidence is pooled per
+hypothesis ``spun word <- original word`` over all its occurrences; the decision (and
+the confidence) is made once per pair and applied at every occurrence.  Two stages:
+stage 1 scores each pair from its own evidence; the document's overall spin density
+(how many stage-1 pairs look spun) then feeds stage 2, so a word in a heavily spun
+document needs less evidence than the same word in clean text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from unspin.decode.features import doc_vector, pair_matrix
+from unspin.lexicon import Candidate, Lexicon, Source
+from unspin.result import Edit, Result, apply_edits
+from unspin.text.script import Script, to_simplified, to_traditional
+from unspin.text.segment import tokenize, word_freq
+
+CONTEXT = 2  # words of context on each side (trigram model)
+
+
+@dataclass
+class PairEvidence:
+    """All the evidence for ``spun <- candidate.word`` in one document."""
+
+    spun: str
+    candidate: Candidate
+    positions: list[int] = field(default_factory=list)  # indices into the LM word list
+    deltas: list[float] = field(default_factory=list)  # log10 P(with original) - log10 P(as written)
+    features: np.ndarray | None = None
+    p1: float = 0.0
+    p2: float = 0.0
+
+
+@dataclass
+class Analysis:
+    """Everything the decoder found in one document (the training code reads it too)."""
+
+    text: str
+    spans: list[tuple[int, int]]  # code-point span of each LM word
+    words: list[str]
+    pairs: dict[str, list[PairEvidence]]
+    doc_features: list[float]
+    spin_probability: float
+    pos_delta: int = 0  # occurrences where some candidate beats the written word by > 10x
+
+    def result(self, edit_threshold: float, traditional: bool, max_alternatives: int = 4) -> Result:
+        """Turn the evidence into the shared :class:`Result` (edits above ``edit_threshold``)."""
+        edits: list[Edit] = []
+        for hyps in self.pairs.values():
+            ranked = sorted(hyps, key=lambda h: -h.p2)
+            best = ranked[0]
+            if best.p2 < edit_threshold:
+                continue
+            alts = [h.candidate.word for h in ranked[1:] if h.p2 >= 0.05][:max_alternatives]
+            orig = best.candidate.word
+            if traditional:
+                orig, alts = to_traditional(orig), [to_traditional(a) for a in alts]
+            for pos in best.positions:
+                s, e = self.spans[pos]
+                edits.append(Edit(s, e, self.text[s:e], orig, round(best.p2, 4), alts))
+        edits.sort(key=lambda e: e.start)
+        return Result(self.text, apply_edits(self.text, edits), self.spin_probability, edits)
+
+
+def _rank(c: Candidate) -> float:
+    strong = bool(c.sources & _STRONG)
+    return 3.0 * strong + bool(c.sources & Source.CNSYN) + c.similarity + 0.3 * math.log10(word_freq(c.word) + 1)
+
+
+_STRONG = int(Source.CILIN | Source.USER | Source.LEARNED)
+MIN_DELTA = 0.0  # a hypothesis is kept only if it makes some occurrence more probable
+
+
+def _candidates(model, word: str, extra: Lexicon | None) -> list[Candidate]:
+    """Candidate originals of ``word``, strongest first, at most ``model.max_candidates``."""
+    cache = model.__dict__.setdefault("_cand_cache", {})
+    if extra is None and word in cache:
+        return cache[word]
+    cands = model.lexicon.candidates(word)
+    if extra is not None and word in extra:
+        merged = {c.word: c for c in cands}
+        for c in extra.candidates(word):
+            old = merged.get(c.word)
+            merged[c.word] = Candidate(c.word, c.sources | (old.sources if old else 0), 1.0)
+        cands = list(merged.values())
+    cands = sorted(cands, key=lambda c: -_rank(c))[: model.max_candidates]
+    if extra is None:
+        cache[word] = cands
+    return cands
+
+
+def _blocked(text: str, keep: frozenset[str]) -> np.ndarray:
+    mask = np.zeros(len(text) + 1, dtype=bool)
+    for term in keep:
+        start = text.find(term)
+        while start >= 0:
+            mask[start : start + len(term)] = True
+            start = text.find(term, start + 1)
+    return mask
+
+
+def analyse(
+    text: str, model, keep: frozenset[str] = frozenset(), extra: Lexicon | None = None
+) -> Analysis:
+    """Gather and score the evidence for every candidate swap in ``text``."""
+    traditional = Script.of(text).traditional
+    simple = to_simplified(text) if traditional else text
+    toks = [t for t in tokenize(simple) if not t.word.isspace()]
+    words = [t.word for t in toks]
+    spans = [(t.start, t.end) for t in toks]
+    blocked = _blocked(simple, keep) if keep else None
+    window = model.lm.window
+    lexicon = model.lexicon
+    evidence: dict[tuple[str, str], PairEvidence] = {}
+    pos_delta = 0
+    for j, w in enumerate(words):
+        if len(w) < 2 or (w not in lexicon and (extra is None or w not in extra)):
+            continue
+        if blocked is not None and blocked[spans[j][0] : spans[j][1]].any():
+            continue
+        cands = _candidates(model, w, extra)
+        if not cands:
+            continue
+        left = words[max(0, j - CONTEXT) : j]
+        right = words[j + 1 : j + 1 + CONTEXT]
+        base = window([*left, w, *right])
+        best = -99.0
+        for c in cands:
+            d = window([*left, c.word, *right]) - base
+            if d > best:
+                best = d
+            ev = evidence.get((w, c.word))
+            if ev is None:
+                ev = evidence[(w, c.word)] = PairEvidence(w, c)
+            ev.positions.append(j)
+            ev.deltas.append(d)
+        pos_delta += best > 1.0
+    hyps = [h for h in evidence.values() if max(h.deltas) > MIN_DELTA]
+    _featurise(hyps, set(words))
+    _score_pairs(model, hyps, len(words), pos_delta)
+    pairs: dict[str, list[PairEvidence]] = defaultdict(list)
+    for h in hyps:
+        pairs[h.spun].append(h)
+    best_p = [max(h.p2 for h in row) for row in pairs.values()]
+    dvec = doc_vector(best_p, len(words), pos_delta, model.edit_threshold)
+    prob = float(model.doc.predict(np.array([dvec]))[0]) if model.doc else 0.0
+    return Analysis(text, spans, words, dict(pairs), dvec, prob, pos_delta)
+
+
+def _featurise(hyps: list[PairEvidence], present: set[str]) -> None:
+    means = [sum(h.deltas) / len(h.deltas) for h in hyps]
+    top: dict[str, list[float]] = defaultdict(list)
+    for h, m in zip(hyps, means, strict=True):
+        top[h.spun].append(m)
+    for v in top.values():
+        v.sort(reverse=True)
+    margins = []
+    for h, m in zip(hyps, means, strict=True):
+        ms = top[h.spun]
+        other = (ms[1] if len(ms) > 1 else 0.0) if m >= ms[0] else ms[0]
+        margins.append(m - other)
+    X = pair_matrix(
+        [h.deltas for h in hyps], margins, [h.candidate.sources for h in hyps],
+        [h.candidate.similarity for h in hyps], [word_freq(h.spun) for h in hyps],
+        [word_freq(h.candidate.word) for h in hyps],
+        [bool(set(h.spun) & set(h.candidate.word)) for h in hyps],
+        [len(h.candidate.word) - len(h.spun) for h in hyps], [h.candidate.word in present for h in hyps],
+    )
+    for h, row in zip(hyps, X, strict=True):
+        h.features = row
+
+
+def density_features(p1: list[float], n_words: int) -> list[float]:
+    """Document context for stage 2: how spun the document looks from stage 1 alone."""
+    n = max(n_words, 1)
+    ps = sorted(p1, reverse=True)
+    return [100.0 * sum(p >= 0.5 for p in ps) / n, 100.0 * sum(ps) / n]
+
+
+def _score_pairs(model, hyps: list[PairEvidence], n_words: int, pos_delta: int) -> None:
+    if not hyps or model.pair_stage1 is None:
+        return
+    X = np.vstack([h.features for h in hyps])
+    p1 = model.pair_stage1.predict(X)
+    best: dict[str, float] = {}
+    for h, p in zip(hyps, p1, strict=True):
+        h.p1 = float(p)
+        best[h.spun] = max(best.get(h.spun, 0.0), h.p1)
+    dens = density_features(list(best.values()), n_words)
+    if model.pair_stage2 is None:
+        for h in hyps:
+            h.p2 = h.p1
+        return
+    X2 = np.hstack([X, np.tile(dens, (len(hyps), 1))])
+    for h, p in zip(hyps, model.pair_stage2.predict(X2), strict=True):
+        h.p2 = float(p)
+
+
+def decode(text: str, model, keep: frozenset[str] = frozenset(), extra: Lexicon | None = None) -> Result:
+    """Analyse ``text`` and return the shared :class:`Result`."""
+    a = analyse(text, model, keep, extra)
+    return a.result(model.edit_threshold, Script.of(text).traditional)

@@ -1,0 +1,62 @@
+"""Feature vectors for the pair (channel) model and the document (detector) model.
+
+Pure functions of the evidence gathered by :mod:`unspin.decode.document`; the weights
+that combine them are learned by ``unspin train``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from unspin.lexicon import Source
+
+PAIR_FEATURES = [
+    "sum_delta", "max_delta", "mean_delta", "min_delta", "log_n", "margin",
+    "thesaurus", "cnsyn", "vector", "trusted", "similarity",
+    "freq_ratio", "log_freq_spun", "shared_char", "len_diff", "original_present",
+]
+DOC_FEATURES = ["edits_per_100", "sum_p", "max_p", "top3_p", "log_words", "pos_delta_rate"]
+_TRUSTED = int(Source.USER | Source.LEARNED)
+
+
+def pair_matrix(
+    deltas: list[list[float]], margins: list[float], sources: list[int], sims: list[float],
+    freq_spun: list[int], freq_orig: list[int], shared: list[bool], len_diff: list[int],
+    present: list[bool],
+) -> np.ndarray:
+    """One row per hypothesis ``spun <- original`` pooled over its occurrences (see PAIR_FEATURES)."""
+    n = len(deltas)
+    if n == 0:
+        return np.zeros((0, len(PAIR_FEATURES)))
+    sums = np.fromiter((sum(d) for d in deltas), float, n)
+    counts = np.fromiter((len(d) for d in deltas), float, n)
+    mx = np.fromiter((max(d) for d in deltas), float, n)
+    mn = np.fromiter((min(d) for d in deltas), float, n)
+    src = np.asarray(sources, dtype=np.int64)
+    fs = np.log10(np.asarray(freq_spun, dtype=float) + 1)
+    fo = np.log10(np.asarray(freq_orig, dtype=float) + 1)
+    cols = [
+        sums, mx, sums / counts, mn, np.log1p(counts), np.asarray(margins, float),
+        (src & Source.CILIN) > 0, (src & Source.CNSYN) > 0, (src & Source.VECTOR) > 0,
+        (src & _TRUSTED) > 0, np.asarray(sims, float), fo - fs, fs,
+        np.asarray(shared, float), np.asarray(len_diff, float), np.asarray(present, float),
+    ]
+    X = np.column_stack([np.asarray(c, dtype=float) for c in cols])
+    X[:, :6] = np.clip(X[:, :6], -15, 15)
+    return X
+
+
+def doc_vector(best_p: list[float], n_words: int, pos_delta: int, threshold: float) -> list[float]:
+    """Features of a document from the best pair probability of each distinct candidate word."""
+    ps = sorted(best_p, reverse=True)
+    n = max(n_words, 1)
+    return [
+        100.0 * sum(p >= threshold for p in ps) / n,
+        100.0 * sum(ps) / n,
+        ps[0] if ps else 0.0,
+        sum(ps[:3]) / 3.0,
+        math.log(n),
+        100.0 * pos_delta / n,
+    ]

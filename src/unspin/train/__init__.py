@@ -1,0 +1,1 @@
+"""Building models from data: lexicons, the pair (channel) model and the detector."""

