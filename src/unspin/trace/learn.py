@@ -1,0 +1,105 @@
+"""``unspin learn-pairs``: fold a spinner's observed swaps into a copy of a model.
+
+Evidence is read from ``unspin trace --format json`` outputs (every match's
+``substitutions``) and from user TSV files (``spun<TAB>original[<TAB>count]``).  Pairs
+seen at least ``min_count`` times are added to the lexicon as :attr:`Source.LEARNED`,
+which the decoder trusts like user pairs.
+
+>>> from unspin.lexicon import Lexicon
+>>> lex = fold_pairs(Lexicon(), Counter({("本年", "今年"): 3, ("之", "的"): 1}), min_count=2)
+>>> [(c.word, c.sources) for c in lex.candidates("本年")], "之" in lex
+([('今年', 16)], False)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+from unspin.errors import InputError, ModelError
+from unspin.lexicon import Lexicon, Source
+from unspin.model import DEFAULT_MODEL_DIR
+from unspin.text.decode import decode_bytes, han_count
+
+
+def read_evidence(paths: list[str | Path]) -> Counter[tuple[str, str]]:
+    """``(spun, original) -> count`` from trace JSON (or JSONL) outputs and TSV pair files."""
+    pairs: Counter[tuple[str, str]] = Counter()
+    for p in map(Path, paths):
+        if not p.is_file():
+            raise InputError(f"no such file: {p}")
+        text = decode_bytes(p.read_bytes())
+        found = _from_json(text, p) if text.lstrip().startswith("{") else _from_tsv(text, p)
+        if not found:
+            raise InputError(f"{p}: no substitution pairs found",
+                             hint="pass `unspin trace --format json` outputs or spun<TAB>original lines")
+        pairs.update(found)
+    return pairs
+
+
+def _from_json(text: str, p: Path) -> Counter[tuple[str, str]]:
+    out: Counter[tuple[str, str]] = Counter()
+    for n, line in enumerate(text.splitlines() if "\n{" in text.strip() else [text], 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            for m in obj["matches"]:
+                for s in m["substitutions"]:
+                    out[(str(s["spun"]), str(s["original"]))] += int(s.get("count", 1))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"{p}:{n}: not an `unspin trace --format json` output ({exc})") from None
+    return out
+
+
+def _from_tsv(text: str, p: Path) -> Counter[tuple[str, str]]:
+    out: Counter[tuple[str, str]] = Counter()
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = [c.strip() for c in line.split("\t")]
+        if len(cols) < 2 or not cols[0] or not cols[1]:
+            raise InputError(f"{p}:{n}: expected spun<TAB>original[<TAB>count]")
+        count = cols[2] if len(cols) > 2 else "1"
+        if not count.isdigit():
+            raise InputError(f"{p}:{n}: count {count!r} is not a whole number")
+        out[(cols[0], cols[1])] += int(count)
+    return out
+
+
+def fold_pairs(lexicon: Lexicon, pairs: Counter[tuple[str, str]], min_count: int = 1) -> Lexicon:
+    """A copy of ``lexicon`` with every Chinese pair seen ``min_count`` times added as LEARNED."""
+    out = lexicon.copy()
+    for (spun, original), n in pairs.items():
+        if n >= min_count and spun != original and han_count(spun) and han_count(original):
+            out.add(spun, original, Source.LEARNED)
+    return out
+
+
+def learn_model(pairs: Counter[tuple[str, str]], out: str | Path, base: str | Path | None = None,
+                min_count: int = 1) -> dict:
+    """Write a copy of model ``base`` to ``out`` with ``pairs`` folded in; return a summary."""
+    src, dst = Path(base) if base else DEFAULT_MODEL_DIR, Path(out)
+    if not (src / "meta.json").is_file():
+        raise ModelError(f"no unspin model at {src}")
+    if dst.exists() and any(dst.iterdir()):
+        raise InputError(f"{dst} exists and is not empty", hint="pass a new folder to --out")
+    if dst.resolve() == src.resolve():
+        raise InputError("--out must differ from the base model")
+    lexicon = Lexicon.load(src / "lexicon.tsv.gz")
+    learned = fold_pairs(lexicon, pairs, min_count)
+    tmp = dst.with_name(dst.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp)
+    learned.save(tmp / "lexicon.tsv.gz")
+    meta = json.loads((tmp / "meta.json").read_text(encoding="utf-8"))
+    summary = {"base": str(src), "pairs_seen": len(pairs), "min_count": min_count,
+               "pairs_added": len(learned) - len(lexicon)}
+    meta.setdefault("learned", []).append(summary)
+    (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    if dst.exists():
+        dst.rmdir()
+    tmp.rename(dst)
+    return summary

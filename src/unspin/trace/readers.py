@@ -1,0 +1,119 @@
+"""Documents to index: a folder (or file) of ``.txt``, JSONL / ``.jsonl.gz`` and Parquet.
+
+Every record comes out as a :class:`Record`; ``text`` is ``None`` and ``problem`` says
+why when the record has no usable Chinese text.
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "a.jsonl").write_text('{"id": 1, "text": "今年要交付"}\\n{"id": 2}\\n', encoding="utf-8")
+>>> [(r.id, r.text, r.problem) for r in read_documents([d / "a.jsonl"])]
+[('1', '今年要交付', None), ('2', None, 'no text field')]
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from unspin.errors import InputError
+from unspin.text.decode import decode_bytes, han_count
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One input document; ``problem`` says why it cannot be indexed (``text`` is then ``None``)."""
+
+    id: str
+    text: str | None
+    problem: str | None = None
+
+
+def read_documents(paths: list[str | Path], id_field: str = "id", text_field: str = "text") -> Iterator[Record]:
+    """Records of every input; folders are walked for ``.txt``, ``.jsonl``, ``.jsonl.gz`` and ``.parquet``."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(x for x in p.rglob("*") if x.is_file() and _kind(x)):
+                yield from _read_file(f, id_field, text_field, root=p)
+        elif p.is_file():
+            if not _kind(p):
+                raise InputError(f"{p}: unsupported input", hint="pass .txt, .jsonl, .jsonl.gz, .parquet or a folder")
+            yield from _read_file(p, id_field, text_field, root=p.parent)
+        else:
+            raise InputError(f"no such file or folder: {p}")
+
+
+def _kind(p: Path) -> str | None:
+    name = p.name.lower()
+    for suffix, kind in ((".txt", "txt"), (".jsonl", "jsonl"), (".jsonl.gz", "jsonl"), (".parquet", "parquet")):
+        if name.endswith(suffix):
+            return kind
+    return None
+
+
+def _checked(doc_id: str, text: object) -> Record:
+    if not isinstance(text, str) or not text.strip():
+        return Record(doc_id, None, "empty text")
+    if han_count(text) == 0:
+        return Record(doc_id, None, "no Chinese text")
+    return Record(doc_id, text)
+
+
+def _read_file(p: Path, id_field: str, text_field: str, root: Path) -> Iterator[Record]:
+    kind = _kind(p)
+    if kind == "txt":
+        doc_id = p.relative_to(root).as_posix()
+        try:
+            yield _checked(doc_id, decode_bytes(p.read_bytes()))
+        except InputError as exc:
+            yield Record(doc_id, None, str(exc))
+    elif kind == "jsonl":
+        yield from _read_jsonl(p, id_field, text_field)
+    else:
+        yield from _read_parquet(p, id_field, text_field)
+
+
+def _read_jsonl(p: Path, id_field: str, text_field: str) -> Iterator[Record]:
+    opener = gzip.open if p.name.lower().endswith(".gz") else open
+    try:
+        with opener(p, "rt", encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if line.strip():
+                    yield _json_record(line, f"{p.name}:{n}", id_field, text_field)
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        raise InputError(f"cannot read {p}: {exc}", hint="pass UTF-8 JSON lines, optionally gzipped") from None
+
+
+def _json_record(line: str, where: str, id_field: str, text_field: str) -> Record:
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        return Record(where, None, "not valid JSON")
+    if not isinstance(rec, dict):
+        return Record(where, None, "not a JSON object")
+    if rec.get(id_field) in (None, ""):
+        return Record(where, None, f"no {id_field!r} field")
+    doc_id = str(rec[id_field])
+    if text_field not in rec:
+        return Record(doc_id, None, "no text field")
+    return _checked(doc_id, rec[text_field])
+
+
+def _read_parquet(p: Path, id_field: str, text_field: str) -> Iterator[Record]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError("reading Parquet needs pyarrow", hint="pip install 'unspin[trace]'") from None
+    try:
+        pf = pq.ParquetFile(p)
+        missing = {id_field, text_field} - set(pf.schema_arrow.names)
+        if missing:
+            raise InputError(f"{p}: no column {', '.join(sorted(missing))}", hint="use --id-field/--text-field")
+        for batch in pf.iter_batches(columns=[id_field, text_field], batch_size=2000):
+            cols = batch.to_pydict()
+            for doc_id, text in zip(cols[id_field], cols[text_field], strict=True):
+                yield _checked(str(doc_id), text) if doc_id is not None else Record(p.name, None, "null id")
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read Parquet file {p}: {exc}") from None

@@ -1,0 +1,61 @@
+"""The terminal view of a :class:`TraceResult`: sources, passage pairs with swaps marked, tables.
+
+>>> from unspin.trace.align import Passage, Substitution
+>>> from unspin.trace.api import Match, TraceResult
+>>> q = "雷军说本年要交给新车。"
+>>> m = Match("a1", 0.9, 1.0, [Passage(0, 11, 0, 11)], [Substitution(3, 5, "本年", "今年")], "雷军说今年要交给新车。")
+>>> print(render(TraceResult(q, [m])))
+1. a1  score 0.90  coverage 100%  1 passage, 1 substitution
+   query  0-11  雷军说[本年→今年]要交给新车。
+   source 0-11  雷军说今年要交给新车。
+   swaps: 本年→今年 ×1
+"""
+
+from __future__ import annotations
+
+from unspin.trace.align import Substitution
+from unspin.trace.api import Match, TraceResult
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _clip(text: str, width: int) -> str:
+    text = text.replace("\n", " ").strip()
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def marked(text: str, start: int, end: int, swaps: list[Substitution]) -> str:
+    """``text[start:end]`` with every swap inside shown as ``[spun→original]``."""
+    out, pos = [], start
+    for s in sorted(swaps, key=lambda s: s.start):
+        if start <= s.start and s.end <= end:
+            out += [text[pos : s.start], f"[{s.spun}→{s.original}]"]
+            pos = s.end
+    out.append(text[pos:end])
+    return "".join(out)
+
+
+def render_match(rank: int, m: Match, query: str, width: int = 160, max_passages: int = 8) -> list[str]:
+    lines = [f"{rank}. {m.id}  score {m.score:.2f}  coverage {m.coverage:.0%}  "
+             f"{_plural(len(m.passages), 'passage')}, {_plural(len(m.swaps), 'substitution')}"]
+    for p in m.passages[:max_passages]:
+        lines.append(f"   query  {p.query_start}-{p.query_end}  "
+                     f"{_clip(marked(query, p.query_start, p.query_end, m.swaps), width)}")
+        lines.append(f"   source {p.source_start}-{p.source_end}  "
+                     f"{_clip(m.source_text[p.source_start : p.source_end], width)}")
+    if len(m.passages) > max_passages:
+        lines.append(f"   … {len(m.passages) - max_passages} more passages (see --format json)")
+    if m.swaps:
+        table = ", ".join(f"{a}→{b} ×{n}" for a, b, n in m.substitution_counts()[:30])
+        lines.append(f"   swaps: {table}")
+    return lines
+
+
+def render(result: TraceResult) -> str:
+    """The ``unspin trace --format text`` report."""
+    if not result.matches:
+        return "no source found in the index"
+    blocks = ["\n".join(render_match(i, m, result.text)) for i, m in enumerate(result.matches, 1)]
+    return "\n\n".join(blocks)
