@@ -9,9 +9,10 @@ from unspin.api import detect, restore
 from unspin.errors import InputError, ModelError, UnspinError
 from unspin.model import Model, load_model
 from unspin.result import DEFAULT_THRESHOLD, Edit, Result
+from unspin.trace import trace
 
 __all__ = [
     "DEFAULT_THRESHOLD", "Edit", "InputError", "Model", "ModelError", "Result", "UnspinError",
-    "detect", "load_model", "restore",
+    "detect", "load_model", "restore", "trace",
 ]
 __version__ = "0.1.0"
