@@ -1,0 +1,44 @@
+"""``unspin serve``: the HTTP API and the web page on uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from unspin.server.app import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S
+
+    p = sub.add_parser("serve", help="serve the HTTP API and the web page (needs unspin[server])")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--index", metavar="DIR", help="trace index folder (enables /v1/trace and the sources view)")
+    p.add_argument("--model", metavar="PATH", help="model folder (default: the built-in model)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
+                   help=f"largest request body (default {DEFAULT_MAX_BYTES:,})")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                   help=f"seconds per request before 503 (default {DEFAULT_TIMEOUT_S:g})")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from unspin.errors import UnspinError
+
+    try:
+        import uvicorn
+
+        from unspin.server.app import ENV
+    except ImportError as exc:
+        raise UnspinError(f"the server needs extra packages: {exc}",
+                          hint="pip install 'unspin[server]'") from None
+    settings = {"model": args.model, "index": args.index, "max_bytes": args.max_bytes, "timeout_s": args.timeout}
+    for key, value in settings.items():  # every worker process builds its app from these
+        if value is not None:
+            os.environ[ENV[key]] = str(value)
+    print(f"unspin: serving on http://{args.host}:{args.port}/ (Ctrl+C to stop)", file=sys.stderr)
+    uvicorn.run("unspin.server.app:app_from_env", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level=args.log_level)
+    return 0
