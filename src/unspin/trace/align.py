@@ -27,8 +27,10 @@ from unspin.text.segment import tokenize
 from unspin.trace.fingerprint import Fingerprinter, shingle_ids
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*|[。！？!?；;\n]+")
-MIN_SIMILARITY = 0.3
+MIN_SIMILARITY = 0.5
 """Share of a query sentence's shingles a source sentence must hold to be aligned."""
+MIN_SENTENCE_SHARED = 3
+"""Least number of shingles an aligned sentence pair must share."""
 _MAX_SWAP_CHARS = 6
 
 
@@ -66,6 +68,11 @@ class Alignment:
     pairs: list[tuple[int, int, int, int]] = field(default_factory=list)
     shared: int = 0
     aligned_chars: int = 0
+
+    @property
+    def sentences(self) -> int:
+        """Distinct source sentences aligned."""
+        return len({(ss, se) for _, _, ss, se in self.pairs})
 
     @property
     def passages(self) -> list[Passage]:
@@ -111,7 +118,7 @@ def align(query: str | list[Sentence], source: str, fp: Fingerprinter, query_tex
         if not votes:
             continue
         j, shared = max(votes.items(), key=lambda kv: (kv[1], -kv[0]))
-        if shared >= 2 and shared / len(q.shingles) >= MIN_SIMILARITY:
+        if shared >= MIN_SENTENCE_SHARED and shared / len(q.shingles) >= MIN_SIMILARITY:
             result.pairs.append((q.start, q.end, s_sents[j].start, s_sents[j].end))
             result.shared += shared
             result.aligned_chars += han_count(q_text[q.start : q.end])

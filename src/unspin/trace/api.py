@@ -1,8 +1,10 @@
 """``unspin.trace(text, index)``: which indexed documents a (spun) text was copied from.
 
 Candidates come from the index (documents sharing most sampled anchor shingles); each is
-aligned sentence by sentence, and kept when its aligned sentences hold at least
-``min_score`` of the query's shingles.  Every source of a stitched copy is kept with
+aligned sentence by sentence (a sentence pair needs half the query sentence's
+shingles), and kept when the aligned sentences share at least ``MIN_SHARED`` shingles
+and ``min_score`` of the query's shingles; a match on a single source sentence must
+also cover half the query (so a shared boilerplate line is not a source).  Every source of a stitched copy is kept with
 the passages it supplied; a partial copy is matched on its own sentences only.
 
 >>> import unspin
@@ -23,10 +25,12 @@ from unspin.text.decode import check_text, han_count
 from unspin.trace.align import Passage, Substitution, align, sentences
 from unspin.trace.index import TraceIndex
 
-MIN_SCORE = 0.15
+MIN_SCORE = 0.1
 """Least share of the query's shingles the aligned sentences of a source must hold."""
-MIN_SHARED = 6
+MIN_SHARED = 10
 """Least number of shingles a source must share with the query through aligned sentences."""
+MIN_SINGLE_COVERAGE = 0.5
+"""A source aligned on one sentence only must cover this share of the query (boilerplate guard)."""
 
 
 @dataclass
@@ -89,19 +93,19 @@ def trace(text: str, index: TraceIndex | str | Path, top_k: int = 5, min_score: 
     found = ix.candidates(fp.sampled(text), limit=candidates)
     if not found:
         return TraceResult(text, [])
-    floor = max(2, found[0][1] // 10)
     q_sents = sentences(text, fp)
     total = sum(len(s.shingles) for s in q_sents) or 1
     han = han_count(text) or 1
     kept: list[tuple[Match, object]] = []
     for num, hits in found:
-        if hits < floor:
+        if hits < 2:
             break
         doc_id, source = ix.document(num)
         al = align(q_sents, source, fp, query_text=text)
-        score = al.shared / total
-        if score >= min_score and al.shared >= MIN_SHARED:
-            kept.append((Match(doc_id, score, al.aligned_chars / han, al.passages, source_text=source), al))
+        score, coverage = al.shared / total, al.aligned_chars / han
+        if al.shared >= MIN_SHARED and score >= min_score and (
+                al.sentences >= 2 or coverage >= MIN_SINGLE_COVERAGE):
+            kept.append((Match(doc_id, score, coverage, al.passages, source_text=source), al))
     kept.sort(key=lambda ma: (-ma[0].score, ma[0].id))
     for m, al in kept[:top_k]:
         m.swaps = al.substitutions(text, m.source_text)

@@ -1,0 +1,223 @@
+"""Trace: index, fingerprints, alignment, CLI end to end and every bad-input path (real registry text)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+import unspin
+from unspin.cli import main
+from unspin.errors import IndexError_, InputError
+from unspin.lexicon import sources
+from unspin.spin import random_table, spin
+from unspin.trace import TraceIndex
+from unspin.trace.fingerprint import Fingerprinter, default_vocabulary, lexicon_vocabulary
+from unspin.trace.learn import fold_pairs, read_evidence
+from unspin.train.corpora import documents, peoples_daily
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[tuple[str, str]]:
+    """60 real People's Daily documents of 400-1200 characters."""
+    docs = (d for d in documents(peoples_daily(), seed=3, min_chars=400, max_chars=1200) if len(d) >= 400)
+    return [(f"pd-{i}", d) for i, d in zip(range(60), docs, strict=False)]
+
+
+@pytest.fixture(scope="module")
+def table() -> dict[str, str]:
+    return random_table(sources.cilin(), seed=11, coverage=0.8)
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory, corpus) -> str:
+    folder = tmp_path_factory.mktemp("corpus")
+    with gzip.open(folder / "docs.jsonl.gz", "wt", encoding="utf-8") as f:
+        for doc_id, text in corpus[:50]:
+            f.write(json.dumps({"doc": doc_id, "body": text}, ensure_ascii=False) + "\n")
+    ix = str(tmp_path_factory.mktemp("ix") / "index")
+    assert main(["index", "add", str(folder / "docs.jsonl.gz"), "--index", ix, "--id-field", "doc",
+                 "--text-field", "body", "--quiet"]) == 0
+    return ix
+
+
+def test_spun_copy_and_excerpt_trace_to_their_source(index_dir, corpus, table):
+    for i in (3, 17, 31):
+        doc_id, text = corpus[i]
+        spun = spin(text, table, r=0.6, seed=i)
+        res = unspin.trace(spun.text, index_dir)
+        assert res.matches and res.matches[0].id == doc_id
+        assert res.matches[0].coverage > 0.8
+        third = spun.text[len(spun.text) // 3 : 2 * len(spun.text) // 3]
+        assert unspin.trace(third, index_dir).matches[0].id == doc_id
+
+
+def test_substitutions_are_the_spinner_swaps(index_dir, corpus, table):
+    doc_id, text = corpus[5]
+    spun = spin(text, table, r=0.6, seed=1)
+    m = unspin.trace(spun.text, index_dir).matches[0]
+    found = {(s.spun, s.original) for s in m.swaps}
+    gold = {(s.spun, s.original) for s in spun.swaps}
+    assert len(found & gold) >= 0.6 * len(gold)
+    for p in m.passages:  # passages point at the right text
+        assert 0 <= p.query_start < p.query_end <= len(spun.text)
+        assert 0 <= p.source_start < p.source_end <= len(text)
+
+
+def test_stitched_copy_returns_each_source(index_dir, corpus, table):
+    parts = [corpus[i][1] for i in (7, 21, 40)]
+    stitched = spin("\n".join(p[: len(p) // 2] for p in parts), table, r=0.5, seed=2).text
+    res = unspin.trace(stitched, index_dir)
+    assert {"pd-7", "pd-21", "pd-40"} <= {m.id for m in res.matches}
+    for m in res.matches[:3]:
+        assert 0.15 < m.coverage < 0.6
+
+
+def test_unindexed_text_has_no_match(index_dir, corpus, table):
+    for doc_id, text in corpus[50:56]:
+        assert unspin.trace(spin(text, table, 0.6, seed=0).text, index_dir).matches == [], doc_id
+
+
+def test_json_output_schema(index_dir, corpus, table, tmp_path, capsys):
+    q = tmp_path / "q.txt"
+    q.write_text(spin(corpus[9][1], table, 0.5, seed=4).text, encoding="utf-8")
+    assert main(["trace", str(q), "--index", index_dir, "--format", "json", "--top-k", "2"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    m = out["matches"][0]
+    assert set(m) == {"id", "score", "coverage", "passages", "substitutions"} and m["id"] == "pd-9"
+    assert set(m["passages"][0]) == {"query_start", "query_end", "source_start", "source_end"}
+    assert set(m["substitutions"][0]) == {"spun", "original", "count"}
+    assert main(["trace", str(q), "--index", index_dir]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("1. pd-9  score") and "→" in text and "source " in text
+
+
+def test_add_is_idempotent_and_reports_conflicts(tmp_path, corpus, capsys):
+    folder = tmp_path / "txt"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text(corpus[0][1], encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text(corpus[1][1], encoding="gb18030")
+    (folder / "empty.txt").write_text("  \n", encoding="utf-8")
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", str(folder), "--index", ix, "--quiet"]) == 1  # empty.txt skipped
+    assert "empty.txt: empty text" in capsys.readouterr().err
+    (folder / "empty.txt").unlink()
+    assert main(["index", "add", str(folder), "--index", ix, "--quiet"]) == 0
+    assert "added 0, replaced 0, unchanged 2" in capsys.readouterr().out
+    (folder / "a.txt").write_text(corpus[2][1], encoding="utf-8")
+    assert main(["index", "add", str(folder), "--index", ix, "--quiet"]) == 1
+    assert "a.txt: id already indexed with different text" in capsys.readouterr().err
+    assert unspin.trace(corpus[0][1], ix).matches[0].id == "a.txt"  # old text kept
+    assert main(["index", "add", str(folder), "--index", ix, "--quiet", "--replace"]) == 0
+    assert "replaced 1, unchanged 1" in capsys.readouterr().out
+    assert unspin.trace(corpus[2][1], TraceIndex.open(ix)).matches[0].id == "a.txt"
+    assert len(TraceIndex.open(ix)) == 2
+    assert main(["index", "stats", "--index", ix, "--format", "json"]) == 0
+    st = json.loads(capsys.readouterr().out)
+    assert st["documents"] == 2 and st["settings"]["k"] == 4 and st["bytes"] > 0
+
+
+def test_bad_jsonl_records_are_skipped_with_reasons(tmp_path, corpus, capsys):
+    f = tmp_path / "d.jsonl"
+    f.write_text("\n".join([
+        json.dumps({"id": "ok", "text": corpus[3][1]}, ensure_ascii=False),
+        json.dumps({"id": "notext"}), json.dumps({"id": "latin", "text": "hello world"}),
+        json.dumps({"text": "没有编号的文档"}, ensure_ascii=False), "{broken",
+        json.dumps({"id": "ok", "text": corpus[4][1]}, ensure_ascii=False),
+    ]), encoding="utf-8")
+    assert main(["index", "add", str(f), "--index", str(tmp_path / "ix"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    for why in ("notext: no text field", "latin: no Chinese text", "no 'id' field", "not valid JSON",
+                "ok: id already indexed with different text"):
+        assert why in err
+    assert len(TraceIndex.open(tmp_path / "ix")) == 1
+
+
+def test_parquet_input(tmp_path, corpus):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": [1, 2], "text": [corpus[0][1], corpus[1][1]]}), tmp_path / "d.parquet")
+    assert main(["index", "add", str(tmp_path / "d.parquet"), "--index", str(tmp_path / "ix"), "--quiet"]) == 0
+    assert unspin.trace(corpus[1][1], tmp_path / "ix").matches[0].id == "2"
+    assert main(["index", "add", str(tmp_path / "d.parquet"), "--index", str(tmp_path / "ix2"),
+                 "--text-field", "body"]) == 2
+
+
+def test_interrupted_add_keeps_committed_documents(tmp_path, corpus):
+    fp = Fingerprinter(frozenset({"今年", "本年"}))
+    ix = TraceIndex.create(tmp_path / "ix", fp)
+
+    def docs():
+        yield from corpus[:3]
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ix.add(docs(), batch=2)
+    ix.close()
+    again = TraceIndex.open(tmp_path / "ix")
+    assert len(again) == 2  # the first batch committed, the half batch rolled back
+    rows = again.conn.execute("SELECT count(DISTINCT doc) FROM postings").fetchone()[0]
+    assert rows == 2
+
+
+def test_bad_index_and_query_errors(tmp_path, index_dir, capsys):
+    q = tmp_path / "q.txt"
+    q.write_text("今年要交付三十万辆汽车。", encoding="utf-8")
+    assert main(["trace", str(q), "--index", str(tmp_path / "nothing")]) == 4
+    assert "no trace index at" in capsys.readouterr().err
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "trace.sqlite").write_bytes(b"this is not a database" * 100)
+    assert main(["trace", str(q), "--index", str(bad)]) == 4
+    assert main(["index", "stats", "--index", str(bad)]) == 4
+    assert "corrupt" in capsys.readouterr().err
+    (tmp_path / "latin.txt").write_text("only latin text here", encoding="utf-8")
+    assert main(["trace", str(tmp_path / "latin.txt"), "--index", index_dir]) == 2
+    assert "no Chinese characters" in capsys.readouterr().err
+    assert main(["trace", str(tmp_path / "missing.txt"), "--index", index_dir]) == 2
+    assert main(["index", "add", str(tmp_path / "missing.jsonl"), "--index", str(tmp_path / "i3")]) == 2
+    assert main(["index", "add", str(q), "--index", str(tmp_path / "i4"), "--quiet"]) == 0
+    (tmp_path / "x.csv").write_text("a,b", encoding="utf-8")
+    assert main(["index", "add", str(tmp_path / "x.csv"), "--index", str(tmp_path / "i4")]) == 2
+    with pytest.raises(InputError):
+        unspin.trace("   ", index_dir)
+    with pytest.raises(IndexError_):
+        TraceIndex.create(index_dir, Fingerprinter(frozenset()))
+
+
+def test_fingerprint_ignores_thesaurus_swaps_and_script():
+    vocab, label = default_vocabulary(lexicon_vocabulary(unspin.load_model().lexicon))
+    assert "cilin" in label and "今年" in vocab
+    fp = Fingerprinter(vocab)
+    a = fp.anchor_text("雷军：今年要交付30万辆小米汽车")
+    assert a == fp.anchor_text("雷军：本年要交给30万辆小米轿车") == fp.anchor_text("雷軍：今年要交付30萬輛小米汽車")
+    assert "30" in a and "雷" in a
+
+
+def test_learn_pairs_cli_writes_a_model_with_learned_pairs(tmp_path, index_dir, corpus, table, capsys):
+    q = tmp_path / "q.txt"
+    q.write_text(spin(corpus[12][1], table, 0.7, seed=8).text, encoding="utf-8")
+    assert main(["trace", str(q), "--index", index_dir, "--format", "json"]) == 0
+    (tmp_path / "t.json").write_text(capsys.readouterr().out, encoding="utf-8")
+    (tmp_path / "u.tsv").write_text("# mine\n搞出\t推出\t3\n", encoding="utf-8")
+    evidence = read_evidence([tmp_path / "t.json", tmp_path / "u.tsv"])
+    assert evidence[("搞出", "推出")] >= 3 and len(evidence) > 5
+    out = tmp_path / "model"
+    assert main(["learn-pairs", str(tmp_path / "t.json"), str(tmp_path / "u.tsv"), "--out", str(out)]) == 0
+    learned = unspin.load_model(out).lexicon
+    assert any(c.word == "推出" and c.sources & 16 for c in learned.candidates("搞出"))
+    assert main(["learn-pairs", str(tmp_path / "u.tsv"), "--out", str(out)]) == 2  # not empty
+    (tmp_path / "bad.tsv").write_text("只有一列\n", encoding="utf-8")
+    assert main(["learn-pairs", str(tmp_path / "bad.tsv"), "--out", str(tmp_path / "m2")]) == 2
+    assert not (tmp_path / "m2").exists()
+
+
+def test_fold_pairs_respects_min_count():
+    from collections import Counter
+
+    from unspin.lexicon import Lexicon
+
+    lex = fold_pairs(Lexicon(), Counter({("本年", "今年"): 2, ("轿车", "汽车"): 1}), min_count=2)
+    assert "本年" in lex and "轿车" not in lex
