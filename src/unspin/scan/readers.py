@@ -1,0 +1,195 @@
+"""Readers: turn input files into :class:`Doc` records, cheaply (no decoding of text files).
+
+Kinds, by name: ``.jsonl``/``.ndjson``/``.json`` (optionally ``.gz`` or ``.zst``),
+``.parquet``, ``.warc``/``.warc.gz``, ``.html``/``.htm``, ``.txt`` and folders (every
+``.txt``/``.html``/``.htm`` file inside, in sorted order).  Bad records become rejected
+docs; a truncated or corrupt file ends that file with one ``corrupt_file`` reject.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from unspin.errors import InputError
+from unspin.scan.record import Doc
+
+JSONL_EXTS = (".jsonl", ".ndjson", ".json")
+COMPRESSIONS = ("", ".gz", ".zst")
+HTML_EXTS = (".html", ".htm")
+
+
+def input_kind(path: str | Path) -> str:
+    """``jsonl``, ``parquet``, ``warc``, ``html``, ``txt`` or ``folder``; raises InputError."""
+    p = Path(path)
+    name = p.name.lower()
+    if p.is_dir():
+        return "folder"
+    if not p.is_file():
+        raise InputError(f"no such file or folder: {p}")
+    if any(name.endswith(e + c) for e in JSONL_EXTS for c in COMPRESSIONS):
+        return "jsonl"
+    for kind, exts in (("parquet", (".parquet",)), ("warc", (".warc", ".warc.gz")),
+                       ("html", HTML_EXTS), ("txt", (".txt",))):
+        if name.endswith(exts):
+            return kind
+    raise InputError(
+        f"unknown input kind: {p}",
+        hint="use .jsonl[.gz|.zst], .parquet, .warc[.gz], .html, .txt files or a folder",
+    )
+
+
+def input_size(path: str | Path) -> int:
+    """Bytes on disk of a file, or of the files a folder input reads."""
+    p = Path(path)
+    if p.is_dir():
+        return sum(f.stat().st_size for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".txt", *HTML_EXTS))
+    return p.stat().st_size
+
+
+def read(path: str, text_field: str = "text", id_field: str = "id", encoding: str | None = None) -> Iterator[Doc]:
+    """Every document of one input, in a stable order."""
+    kind = input_kind(path)
+    if kind == "jsonl":
+        return read_jsonl(path, text_field, id_field, encoding)
+    if kind == "parquet":
+        return read_parquet(path, text_field, id_field)
+    if kind == "warc":
+        return read_warc(path)
+    if kind == "folder":
+        return read_folder(path)
+    return iter([_file_doc(Path(path), path, Path(path).stat().st_size)])
+
+
+def _open(path: str) -> tuple[BinaryIO, BinaryIO]:
+    """(decompressed stream, raw file); ``raw.tell()`` is the on-disk position."""
+    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    if path.lower().endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw), raw
+    if path.lower().endswith(".zst"):
+        import zstandard
+
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw)), raw
+    return raw, raw
+
+
+def _corrupt_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, ValueError)
+    try:
+        import zstandard
+
+        errors += (zstandard.ZstdError,)
+    except ImportError:  # pragma: no cover
+        pass
+    return errors
+
+
+def read_jsonl(path: str, text_field: str, id_field: str, encoding: str | None = None) -> Iterator[Doc]:
+    """One doc per non-blank line; the line number stands in for a missing id."""
+    stream, raw = _open(path)
+    lineno = 0
+    try:
+        with raw, stream:
+            for lineno, line in enumerate(stream, 1):  # noqa: B007 - lineno used after the loop
+                if line.strip():
+                    yield _json_doc(line, f"{path}:{lineno}", path, text_field, id_field, encoding, raw.tell())
+    except _corrupt_errors() as exc:
+        yield Doc(f"{path}:{lineno + 1}", path, pos=Path(path).stat().st_size).fail(
+            "corrupt_file", f"cannot read past line {lineno}: {exc}")
+
+
+def _json_doc(line: bytes, where: str, source: str, text_field: str, id_field: str,
+              encoding: str | None, pos: int) -> Doc:
+    doc = Doc(where, source, pos=pos)
+    try:
+        obj = json.loads(line.decode(encoding or "utf-8"))
+    except (UnicodeDecodeError, LookupError) as exc:
+        return doc.fail("undecodable", f"line is not {encoding or 'UTF-8'}: {exc}")
+    except json.JSONDecodeError as exc:
+        return doc.fail("invalid_json", str(exc))
+    if not isinstance(obj, dict):
+        return doc.fail("invalid_json", f"line is a JSON {type(obj).__name__}, not an object")
+    return _row_doc(obj, doc, text_field, id_field)
+
+
+def _row_doc(row: dict, doc: Doc, text_field: str, id_field: str) -> Doc:
+    """Fill ``doc`` from a JSONL object or Parquet row."""
+    if row.get(id_field) is not None:
+        doc.id = str(row[id_field])
+    if text_field not in row or row[text_field] is None:
+        return doc.fail("missing_field", f"no field {text_field!r}")
+    if not isinstance(row[text_field], str):
+        return doc.fail("not_string", f"field {text_field!r} is a {type(row[text_field]).__name__}")
+    doc.text, doc.record = row[text_field], row
+    return doc
+
+
+def read_parquet(path: str, text_field: str, id_field: str, batch_rows: int = 1024) -> Iterator[Doc]:
+    """One doc per row, read a batch of rows at a time."""
+    import pyarrow.parquet as pq
+
+    size = Path(path).stat().st_size
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for bad files
+        yield Doc(f"{path}:0", path, pos=size).fail("corrupt_file", str(exc))
+        return
+    total = max(pf.metadata.num_rows, 1)
+    n = 0
+    for batch in pf.iter_batches(batch_size=batch_rows):
+        for row in batch.to_pylist():
+            n += 1
+            yield _row_doc(row, Doc(f"{path}:{n}", path, pos=size * n // total), text_field, id_field)
+
+
+def read_warc(path: str) -> Iterator[Doc]:
+    """HTML responses (main text extracted later) and text/plain resource/conversion records."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    n = 0
+    try:
+        with open(path, "rb") as raw:
+            for rec in ArchiveIterator(raw):
+                doc = _warc_doc(rec, path, n)
+                if doc is not None:
+                    n += 1
+                    doc.pos = raw.tell()
+                    yield doc
+    except Exception as exc:  # noqa: BLE001 - warcio raises many types for truncated archives
+        yield Doc(f"{path}#{n}", path, pos=Path(path).stat().st_size).fail("corrupt_file", str(exc))
+
+
+def _warc_doc(rec, path: str, n: int) -> Doc | None:
+    if rec.rec_type == "response":
+        ctype = rec.http_headers.get_header("Content-Type", "") if rec.http_headers else ""
+        plain = False
+    elif rec.rec_type in ("resource", "conversion"):
+        ctype = rec.rec_headers.get_header("Content-Type", "")
+        plain = "text/plain" in ctype
+    else:
+        return None
+    if "html" not in ctype and not plain:
+        return None
+    uri = rec.rec_headers.get_header("WARC-Target-URI") or f"{path}#{n}"
+    return Doc(uri, path, raw=rec.content_stream().read(), html=not plain)
+
+
+def read_folder(path: str) -> Iterator[Doc]:
+    """Every .txt / .html file under ``path``, sorted; the id is the relative path."""
+    root = Path(path)
+    pos = 0
+    for f in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".txt", *HTML_EXTS)):
+        pos += f.stat().st_size
+        yield _file_doc(f, str(f.relative_to(root)), pos)
+
+
+def _file_doc(f: Path, doc_id: str, pos: int) -> Doc:
+    try:
+        data = f.read_bytes()
+    except OSError as exc:
+        return Doc(doc_id, str(f), pos=pos).fail("corrupt_file", str(exc))
+    return Doc(doc_id, str(f), raw=data, html=f.suffix.lower() in HTML_EXTS, pos=pos)

@@ -1,0 +1,122 @@
+"""Per-document steps run in the workers: decode -> extract -> check -> score.
+
+Each step takes and returns a :class:`Doc`; a rejected doc passes through untouched.
+:func:`process_shard` runs them over one shard and returns its rows and statistics.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from functools import cache
+from typing import Any
+
+from unspin.errors import InputError
+from unspin.scan.options import ScanOptions
+from unspin.scan.record import Doc, Shard, ShardResult
+from unspin.scan.summary import HIST_BINS, hist_bin
+from unspin.text.decode import MAX_BYTES, decode_bytes, han_count
+
+
+def decode(doc: Doc, encoding: str | None = None) -> Doc:
+    """Bytes of a text file to text (UTF-8/GB18030/Big5 detection or ``encoding``)."""
+    if doc.reject or doc.raw is None or doc.html:
+        return doc
+    try:
+        doc.text, doc.raw = decode_bytes(doc.raw, encoding), None
+    except InputError as exc:
+        return doc.fail("undecodable", exc.message)
+    return doc
+
+
+def extract(doc: Doc) -> Doc:
+    """Main article text of an HTML page (trafilatura; boilerplate and menus dropped)."""
+    if doc.reject or not doc.html:
+        return doc
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    page = doc.raw if doc.raw is not None else doc.text
+    text = trafilatura.extract(page, include_comments=False, include_tables=False) if page else None
+    if not text:
+        return doc.fail("no_main_text", "no article text found in the HTML")
+    doc.text, doc.raw, doc.html = text, None, False
+    return doc
+
+
+def check(doc: Doc) -> Doc:
+    """Reject empty, non-Chinese and oversized texts (what ``unspin.detect`` would refuse)."""
+    if doc.reject:
+        return doc
+    text = doc.text or ""
+    if not text.strip():
+        return doc.fail("empty", "text is empty")
+    if len(text) > MAX_BYTES:
+        return doc.fail("too_long", f"{len(text):,} characters, over {MAX_BYTES:,}")
+    if han_count(text) == 0:
+        return doc.fail("no_chinese", "text has no Chinese characters")
+    return doc
+
+
+@cache
+def engine(model: str | None, keep: str | None, lexicon: str | None) -> dict[str, Any]:
+    """Model, keep-list and lexicon, loaded once per process."""
+    from unspin.api import resolve_keep, resolve_lexicon
+    from unspin.model import load_model
+
+    return {"model": load_model(model), "keep": resolve_keep(keep), "lexicon": resolve_lexicon(lexicon)}
+
+
+def warm_up(opts: ScanOptions) -> None:
+    """Load the model, lexicons and segmenter now (before forking workers, or in an actor)."""
+    from unspin.api import restore
+
+    restore("今年要交付新车", **engine(opts.model, opts.keep, opts.lexicon))
+
+
+def score(doc: Doc, opts: ScanOptions) -> Doc:
+    """Run the detector; the output row goes to ``doc.result``."""
+    if doc.reject:
+        return doc
+    from unspin.api import restore
+
+    try:
+        res = restore(doc.text, **engine(opts.model, opts.keep, opts.lexicon))
+    except InputError as exc:
+        return doc.fail("error", exc.message)
+    res.threshold = opts.threshold
+    rec = res.detect_record(None, opts.evidence)
+    rec.pop("path")
+    doc.result = {"id": doc.id, "source": doc.source, **rec}
+    if opts.restore:
+        doc.result["restored"] = res.restored
+    return doc
+
+
+def process_shard(shard: Shard, opts: ScanOptions) -> ShardResult:
+    """Run every step over a shard; collect output rows, rejects, clean rows and stats."""
+    t0 = time.process_time()
+    out = ShardResult(shard.key)
+    reasons: Counter[str] = Counter()
+    hist = [0] * HIST_BINS
+    chars = flagged = 0
+    for doc in shard.docs:
+        doc = score(check(extract(decode(doc, opts.encoding))), opts)
+        if doc.reject:
+            reasons[doc.reject] += 1
+            out.rejects.append(doc.reject_record())
+            continue
+        p = doc.result["spin_probability"]
+        out.records.append(doc.result)
+        chars += doc.result["chars"]
+        flagged += p >= opts.threshold
+        hist[hist_bin(p)] += 1
+        if opts.clean_out and p <= opts.drop_threshold:
+            out.clean.append(doc.clean_record())
+    out.stats = {
+        "documents": len(out.records), "rejected": len(out.rejects), "flagged": flagged,
+        "kept": len(out.clean), "chars": chars, "cpu_seconds": round(time.process_time() - t0, 3),
+        "reasons": dict(reasons), "hist": hist, "nbytes": shard.nbytes,
+    }
+    return out
