@@ -13,7 +13,7 @@ import sys
 
 from unspin.errors import UnspinError
 
-COMMAND_MODULES = ["unspin.cli.engine", "unspin.cli.trace", "unspin.cli.serve"]
+COMMAND_MODULES = ["unspin.cli.engine", "unspin.cli.trace", "unspin.cli.serve", "unspin.cli.scan"]
 """Each module defines ``register(subparsers)``; a subparser sets ``func(args) -> int``."""
 
 
