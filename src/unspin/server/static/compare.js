@@ -15,10 +15,10 @@ function renderRows(query, source, match) {
   return rows.map((row) => {
     if (!row.aligned) {
       return h('div', { class: 'crow gap' },
-        h('div', { class: 'cell q' }, row.q ? clip(row.q) : ''),
-        h('div', { class: 'cell s' }, row.s ? clip(row.s) : ''));
+        h('div', { class: 'cell q' }, clip(row.q.trim())),
+        h('div', { class: 'cell s' }, clip(row.s.trim())));
     }
-    const { left, right } = diffPair(row.q, row.s, match.substitutions);
+    const { left, right } = diffPair(row.q.trim(), row.s.trim(), match.substitutions);
     // pair numbers restart per row: offset them so hovering links only this row's pair
     const shift = (parts) => parts.map((p) => ({ ...p, pair: p.pair === null ? null : p.pair + base }));
     const out = h('div', { class: 'crow' }, cell(shift(left), 'q'), cell(shift(right), 's'));

@@ -1,0 +1,172 @@
+"""The web page in a real browser (Debian's chromium driven by Playwright) against a real uvicorn.
+
+Screenshots go to a temporary folder, or to docs/screenshots/ with UNSPIN_SCREENSHOTS=1.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the server extra is not installed: pip install 'unspin[server]'")
+playwright = pytest.importorskip("playwright.sync_api", reason="the test extra is not installed (playwright)")
+
+import httpx  # noqa: E402
+from test_server_fixtures import *  # noqa: E402,F403  (app, base_url, spun_doc, trace_index ...)
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LAPTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (apt-get install chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    if os.environ.get("UNSPIN_SCREENSHOTS"):
+        out = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+        out.mkdir(parents=True, exist_ok=True)
+        return out
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def open_page(browser, base_url, viewport):
+    """A fresh page that refuses (and records) every request leaving the test server."""
+    ctx = browser.new_context(viewport=viewport, permissions=["clipboard-read", "clipboard-write"])
+    page = ctx.new_page()
+    page.outside = []
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+
+    def guard(route):
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            page.outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.goto(base_url)
+    return page
+
+
+def analyze(page, text: str) -> None:
+    page.fill("#text", text)
+    page.click("#analyze")
+    page.wait_for_selector("#results[data-state=done]", timeout=15_000)
+
+
+def test_analyze_highlights_popover_restored_copy(browser, base_url, spun_doc, shots):
+    expected = httpx.post(f"{base_url}/v1/restore", json={"text": spun_doc.text}, timeout=30).json()
+    assert expected["edits"], "the model found no swapped word in a fully spun article"
+    page = open_page(browser, base_url, LAPTOP)
+    analyze(page, spun_doc.text)
+
+    marks = page.locator("#doc mark")
+    assert marks.count() == len(expected["edits"])
+    assert marks.all_inner_texts() == [e["spun"] for e in expected["edits"]]
+    assert page.inner_text("#doc") == spun_doc.text
+    assert page.inner_text("#label").lower() == expected["label"]
+    assert page.text_content("#gauge-value").endswith("%")
+
+    first = expected["edits"][0]
+    marks.first.hover()
+    pop = page.locator("#pop")
+    pop.wait_for(state="visible")
+    assert first["original"] in pop.inner_text()
+    assert f"{round(first['confidence'] * 100)}%" in pop.inner_text()
+    page.screenshot(path=str(shots / "laptop-analysis.png"))
+
+    page.click("#show-restored")
+    assert page.inner_text("#doc") == expected["restored"]
+    assert page.locator("#doc mark.restored").all_inner_texts() == [e["original"] for e in expected["edits"]]
+    page.click("#copy")
+    assert page.evaluate("navigator.clipboard.readText()") == expected["restored"]
+    page.click("#show-spun")
+    assert page.inner_text("#doc") == spun_doc.text
+    assert not page.outside and not page.errors
+
+
+def test_side_by_side_with_index(browser, base_url, spun_doc, original_text, trace_index, shots):
+    if trace_index is None:
+        pytest.skip("the trace package (unspin.trace) is not available")
+    page = open_page(browser, base_url, LAPTOP)
+    analyze(page, spun_doc.text)
+    page.wait_for_selector("#compare[data-state=done]", timeout=15_000)
+    assert page.inner_text("#index-badge") == "index: 2 documents"
+    assert page.locator("#source-list li").first.inner_text().startswith("news-0412.txt")
+    left = page.locator("#compare .crow:not(.gap) .cell.q mark.sub")
+    right = page.locator("#compare .crow:not(.gap) .cell.s mark.sub")
+    assert left.count() > 0 and right.count() > 0
+    for cell in page.locator("#compare .crow:not(.gap) .cell.s").all_inner_texts():
+        assert cell in original_text  # the right side shows the source's own words
+    swapped = {(s.spun, s.original) for s in spun_doc.swaps}
+    pairs = set(zip(left.all_inner_texts(), right.all_inner_texts(), strict=False))
+    assert pairs & swapped, "no substituted word is marked on both sides"
+    page.locator("#sources").screenshot(path=str(shots / "laptop-sources.png"))
+    assert not page.outside and not page.errors
+
+
+def test_phone_layout_and_tap(browser, base_url, spun_doc, trace_index, shots):
+    page = open_page(browser, base_url, PHONE)
+    analyze(page, spun_doc.text)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.locator("#doc mark").first.click()  # a tap pins the popover
+    box = page.locator("#pop").bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.locator("#doc mark").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "phone-analysis.png"))
+    if trace_index is not None:
+        page.wait_for_selector("#compare[data-state=done]", timeout=15_000)
+        page.locator("#compare").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "phone-sources.png"))
+    assert not page.outside and not page.errors
+
+
+def test_upload_html_and_gbk_text(browser, base_url, tmp_path):
+    html = tmp_path / "article.html"
+    html.write_text("<html><head><style>p{}</style><script>var x='脚本';</script></head>"
+                    "<body><h1>标题</h1><p>今年要交付<b>三十万</b>辆汽车。</p></body></html>", encoding="utf-8")
+    gbk = tmp_path / "article.txt"
+    gbk.write_bytes("市教育局昨天召开新闻发布会。".encode("gb18030"))
+    page = open_page(browser, base_url, LAPTOP)
+    page.set_input_files("#file", str(html))
+    page.wait_for_function("document.querySelector('#text').value.includes('标题')")
+    assert page.input_value("#text") == "标题\n今年要交付三十万辆汽车。"
+    page.set_input_files("#file", str(gbk))
+    page.wait_for_function("document.querySelector('#text').value.includes('教育局')")
+    assert page.input_value("#text") == "市教育局昨天召开新闻发布会。"
+
+
+def test_errors_are_shown(browser, base_url):
+    page = open_page(browser, base_url, LAPTOP)
+    page.fill("#text", "hello world")
+    page.click("#analyze")
+    page.wait_for_selector("#status.error")
+    assert "no Chinese" in page.inner_text("#status")
+    assert page.locator("#results").is_hidden()
+
+
+def test_no_index_hides_sources(browser, bare_app, spun_doc):
+    from unspin.server.testing import serve_in_thread
+
+    with serve_in_thread(bare_app) as url:
+        page = open_page(browser, url, LAPTOP)
+        analyze(page, spun_doc.text)
+        assert page.locator("#sources").is_hidden()
+        assert page.locator("#index-badge").is_hidden()
