@@ -17,8 +17,6 @@ import asyncio
 import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -40,23 +38,6 @@ def make_docs(length: int, n: int, seed: int) -> list[str]:
     docs = [d[:length] for d in join_paragraphs(paras, length + 50, n, random.Random(seed))]
     table = random_table(cilin(), seed, 1.0)
     return [spin(d, table, 0.5, seed + i).text[:length] if i % 2 else d for i, d in enumerate(docs)]
-
-
-def start_server(port: int, workers: int) -> subprocess.Popen:
-    code = "import sys; from unspin.cli import main; sys.exit(main())"
-    proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port), "--workers", str(workers),
-                             "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).raise_for_status()
-            return proc
-        except httpx.HTTPError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()) from None
-            time.sleep(0.3)
-    proc.terminate()
-    raise RuntimeError("unspin serve did not start within 120 s")
 
 
 async def load(url: str, docs: list[str], total: int, concurrency: int) -> dict:
@@ -87,17 +68,11 @@ async def load(url: str, docs: list[str], total: int, concurrency: int) -> dict:
 
 
 def bench_api(docs: list[str], total: int, levels: list[int], workers: int) -> list[dict]:
-    from unspin.server.testing import free_port
+    from unspin.server.testing import serve_in_subprocess
 
-    port = free_port()
-    proc = start_server(port, workers)
-    try:
-        url = f"http://127.0.0.1:{port}"
+    with serve_in_subprocess("--workers", str(workers), "--log-level", "warning") as url:
         asyncio.run(load(url, docs, 60, 4))  # warm up both workers
         return [asyncio.run(load(url, docs, total, c)) for c in levels]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def cpu_per_request(docs: list[str]) -> float:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -201,28 +198,10 @@ def test_concurrent_requests_on_real_server(base_url, spun_doc):
     assert parallel == serial * 4
 
 
-def test_cli_serve_starts_uvicorn(tmp_path):
-    from unspin.server.testing import free_port
+def test_cli_serve_starts_uvicorn():
+    from unspin.server.testing import serve_in_subprocess
 
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    code = "import sys; from unspin.cli import main; sys.exit(main())"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, "serve", "--port", str(port), "--log-level", "warning", "--timeout", "9"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                h = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read().decode()
-                assert time.monotonic() < deadline, "unspin serve did not come up"
-                time.sleep(0.2)
+    with serve_in_subprocess("--log-level", "warning", "--timeout", "9", timeout_s=60) as url:
+        h = httpx.get(f"{url}/healthz").json()
         assert h["timeout_s"] == 9 and h["index"] is False
-        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        assert httpx.get(f"{url}/").status_code == 200

@@ -35,3 +35,38 @@ def serve_in_thread(app: ASGIApp, timeout_s: float = 20.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve_in_subprocess(*options: str, timeout_s: float = 120.0) -> Iterator[str]:
+    """Run ``unspin serve --port PORT *options`` in a child process; yields the base URL once
+    ``/healthz`` answers, and stops the server afterwards."""
+    import subprocess
+    import sys
+    import tempfile
+
+    import httpx
+
+    port = free_port()
+    code = "import sys; from unspin.cli import main; sys.exit(main())"
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:  # not a pipe: a chatty server must never block on it
+        proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port), *options],
+                                stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    httpx.get(f"{url}/healthz", timeout=2).raise_for_status()
+                    break
+                except httpx.HTTPError:
+                    if proc.poll() is not None:
+                        log.seek(0)
+                        raise RuntimeError(f"unspin serve exited: {log.read().decode()}") from None
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"unspin serve did not answer within {timeout_s:g} s") from None
+                    time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
