@@ -56,6 +56,7 @@ def test_restore_finds_swaps(client, spun_doc):
 
 def test_restore_keep_protects_terms(client, spun_doc):
     first = client.post("/v1/restore", json={"text": spun_doc.text}).json()["edits"]
+    assert first, "the model found no swapped word in a fully spun article"
     kept = first[0]["spun"]
     again = client.post("/v1/restore", json={"text": spun_doc.text, "keep": [kept]}).json()
     assert kept not in {e["spun"] for e in again["edits"]}

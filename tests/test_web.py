@@ -47,6 +47,7 @@ def shots(tmp_path_factory) -> Path:
 def open_page(browser, base_url, viewport):
     """A fresh page that refuses (and records) every request leaving the test server."""
     ctx = browser.new_context(viewport=viewport, permissions=["clipboard-read", "clipboard-write"])
+    ctx.set_default_timeout(15_000)
     page = ctx.new_page()
     page.outside = []
     page.errors = []
@@ -126,6 +127,7 @@ def test_phone_layout_and_tap(browser, base_url, spun_doc, trace_index, shots):
     page = open_page(browser, base_url, PHONE)
     analyze(page, spun_doc.text)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.locator("#doc mark").count(), "the model found no swapped word in a fully spun article"
     page.locator("#doc mark").first.click()  # a tap pins the popover
     box = page.locator("#pop").bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
