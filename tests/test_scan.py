@@ -161,8 +161,9 @@ def test_refuses_unusable_options_and_existing_outputs(tmp_path):
         run(tmp_path, [src], out=tmp_path / "o.csv")
     with pytest.raises(UnspinError, match="needs --clean-out"):
         run(tmp_path, [src], drop_above=0.3)
+    (tmp_path / "o.csv").touch()
     with pytest.raises(UnspinError, match="unknown input kind"):
-        run(tmp_path, [tmp_path / "o.csv"] if (tmp_path / "o.csv").touch() is None else [])
+        run(tmp_path, [tmp_path / "o.csv"])
     run(tmp_path, [src])
     with pytest.raises(UnspinError, match="exists"):
         run(tmp_path, [src])

@@ -1,4 +1,4 @@
-"""The Ray engine on a local 2-CPU instance gives exactly the local engine's outputs."""
+"""Ray on a local 2-CPU instance gives exactly the local results: scan, and index signatures."""
 
 from __future__ import annotations
 
@@ -10,6 +10,18 @@ from scan_data import docs, read_jsonl, write_jsonl
 from unspin.scan import ScanOptions, scan
 
 pytestmark = pytest.mark.ray
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ray_instance():
+    """One local Ray instance (2 CPUs) for the whole module; the code under test joins it."""
+    import ray
+
+    from unspin.scan.ray_engine import connect
+
+    assert connect(None, 2)
+    yield
+    ray.shutdown()
 
 
 def _inputs(tmp_path: Path) -> list[str]:
@@ -44,3 +56,22 @@ def test_ray_engine_output_equals_local_engine(tmp_path):
     assert len(read_jsonl(tmp_path / "ray.jsonl")) == 29  # 30 docs, one without text
     assert [r["reason"] for r in read_jsonl(tmp_path / "ray.rejects.jsonl")] == ["missing_field", "invalid_json"]
     assert (ray.documents, ray.rejected, ray.hist) == (local.documents, local.rejected, local.hist)
+
+
+def test_index_add_engine_ray_builds_the_same_index(tmp_path):
+    import sqlite3
+
+    from unspin.cli import main
+    from unspin.trace.index import DB_NAME
+
+    src = write_jsonl(tmp_path / "docs.jsonl", [{"id": i, "text": t} for i, t in docs(30)] + [{"id": "x"}])
+    dumps = []
+    for engine in ("local", "ray"):
+        index = tmp_path / engine
+        code = main(["index", "add", str(src), "--index", str(index), "--engine", engine, "--workers", "2",
+                     "--quiet"])
+        assert code == 1  # the record without text is reported, as on the local path
+        with sqlite3.connect(index / DB_NAME) as conn:
+            dumps.append([conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("docs", "postings")])
+    assert dumps[0] == dumps[1]
+    assert len(dumps[0][0]) == 30 and len(dumps[0][1]) > 300

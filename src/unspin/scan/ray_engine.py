@@ -51,8 +51,12 @@ class ScanActor:
         return {"key": list(batch["key"]), "payload": out}
 
 
-def _init(opts: ScanOptions) -> bool:
-    """Connect to ``opts.address`` or start a local instance; True if we started one."""
+def connect(address: str | None, workers: int) -> bool:
+    """Join the cluster at ``address``, or start a private local instance with ``workers`` CPUs
+    (no dashboard, no usage stats, Ray's own log lines kept off the terminal).
+
+    Returns True if this call connected, so the caller should ``ray.shutdown()`` at the end.
+    """
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # never phone home
     os.environ.setdefault("RAY_DATA_LOG_LEVEL", "ERROR")  # our summary, not Ray Data's INFO lines
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # core-worker notices stay in log files
@@ -61,17 +65,17 @@ def _init(opts: ScanOptions) -> bool:
     if ray.is_initialized():
         return False
     common: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
-    if opts.address:
-        ray.init(address=opts.address, **common)
+    if address:
+        ray.init(address=address, **common)
     else:
-        ray.init(num_cpus=opts.workers, include_dashboard=False, **common)
+        ray.init(num_cpus=workers, include_dashboard=False, **common)
     return True
 
 
 def run_ray(opts: ScanOptions, skip: frozenset[str], on_result: Callable[[ShardResult], None],
             on_skip: Callable[[Shard], None]) -> None:
     """Score every unfinished shard on Ray Data with ``opts.workers`` actors."""
-    started = _init(opts)
+    started = connect(opts.address, opts.workers)
     import ray
 
     warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.data")

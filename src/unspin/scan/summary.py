@@ -26,6 +26,7 @@ class Summary:
     run_chars: int = 0
     run_documents: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # worker CPU time spent on this run's shards
     resumed_shards: int = 0
     reasons: Counter = field(default_factory=Counter)
     hist: list[int] = field(default_factory=lambda: [0] * HIST_BINS)
@@ -39,6 +40,7 @@ class Summary:
         if this_run:
             self.run_chars += stats["chars"]
             self.run_documents += stats["documents"]
+            self.cpu_seconds += stats["cpu_seconds"]
         else:
             self.resumed_shards += 1
 
@@ -50,6 +52,7 @@ class Summary:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
         d["reasons"] = dict(self.reasons)
         d["chars_per_second"] = round(self.chars_per_second, 1)
+        d["chars_per_cpu_second"] = round(self.run_chars / self.cpu_seconds, 1) if self.cpu_seconds else 0.0
         return d
 
     def text(self, threshold: float, width: int = 40) -> str:
