@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from unspin.errors import InputError
@@ -20,6 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--replace", action="store_true", help="replace documents whose id exists with other text")
     a.add_argument("--model", metavar="PATH", help="model whose lexicon is masked (new index only)")
     a.add_argument("--quiet", action="store_true", help="no progress on standard error")
+    a.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="ray: compute signatures on Ray actors (needs unspin[scan])")
+    a.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Ray actors (default: all cores)")
+    a.add_argument("--address", help="Ray cluster to join (default: a local instance)")
     a.set_defaults(func=cmd_index_add)
     s = isub.add_parser("stats", help="documents, size and build settings of an index")
     s.add_argument("--index", required=True, metavar="DIR")
@@ -72,7 +77,12 @@ def cmd_index_add(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"\r{r.summary()}", end="", file=sys.stderr, flush=True)
 
-    report = ix.add(docs(), replace=args.replace, progress=progress)
+    if args.engine == "ray":
+        from unspin.trace.ray_sign import add_on_ray
+
+        report = add_on_ray(ix, docs(), args.replace, args.workers, args.address, progress=progress)
+    else:
+        report = ix.add(docs(), replace=args.replace, progress=progress)
     report.problems = problems + report.problems
     if not args.quiet:
         print("\r", end="", file=sys.stderr)
