@@ -17,7 +17,7 @@ from pathlib import Path
 from unspin.errors import UnspinError
 from unspin.scan.options import ScanOptions
 from unspin.scan.readers import input_size, read
-from unspin.scan.record import Shard, ShardResult, shard_key
+from unspin.scan.record import Doc, Shard, ShardResult, shard_key
 from unspin.scan.writers import atomic, write_jsonl
 
 KINDS = ("out", "rejects", "clean")
@@ -79,7 +79,7 @@ class WorkDir:
 def cut_shards(index: int, path: str, opts: ScanOptions, skip: frozenset[str] = frozenset()) -> Iterator[Shard]:
     """The shards of input number ``index``; shards whose key is in ``skip`` (already done)
     come without documents, so progress can still count their bytes."""
-    docs: list = []
+    docs: list[Doc] = []
     n = chunk = start = end = 0
     for doc in read(path, opts.text_field, opts.id_field, opts.encoding):
         n += 1
