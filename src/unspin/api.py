@@ -40,14 +40,21 @@ def resolve_keep(keep: KeepArg) -> frozenset[str]:
 
 
 def resolve_lexicon(lexicon: LexiconArg) -> Lexicon | None:
-    """A user lexicon from a file path, ``(spun, original)`` pairs, or a :class:`Lexicon`."""
+    """A user lexicon from a file path, ``(spun, original)`` pairs, or a :class:`Lexicon`.
+
+    Directed pairs (TAB lines, Python tuples) are spinner-table entries that are always
+    applied; synonym-group lines only add candidates for the model to weigh.
+    """
     if lexicon is None or isinstance(lexicon, Lexicon):
         return lexicon
-    pairs = read_user_lexicon(lexicon) if isinstance(lexicon, str | Path) else list(lexicon)
+    if isinstance(lexicon, str | Path):
+        pairs = read_user_lexicon(lexicon)
+    else:
+        pairs = [(a, b, True) for a, b in lexicon]
     lex = Lexicon()
-    for spun, orig in pairs:
-        lex.add(spun, orig, Source.USER)
-    add_words([w for p in pairs for w in p])
+    for spun, orig, directed in pairs:
+        lex.add(spun, orig, Source.USER | Source.TABLE if directed else Source.USER)
+    add_words([w for p in pairs for w in p[:2]])
     return lex
 
 

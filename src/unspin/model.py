@@ -2,7 +2,8 @@
 
 A model is a folder::
 
-    meta.json            settings, classifier weights, training provenance
+    meta.json            settings, detector weights, training provenance
+    pairs.pkl            the pair classifiers (gradient-boosted trees, scikit-learn)
     lexicon.tsv.gz       substitution pairs (see unspin.lexicon)
     corpus_lm.pkl.gz     optional bigram counted from a user's corpus (unspin train --corpus)
     trained_on.txt.gz    hashes of the documents the classifiers saw (eval never reuses them)
@@ -16,6 +17,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import pickle
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -23,6 +25,7 @@ from pathlib import Path
 from unspin.errors import ModelError
 from unspin.lexicon import Lexicon
 from unspin.lm import BigramLM, InterpolatedLM, load_kenlm
+from unspin.train.classifier import Trees
 from unspin.train.logistic import Logistic
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "data" / "model"
@@ -39,8 +42,8 @@ class Model:
 
     lexicon: Lexicon
     lm: object
-    pair_stage1: Logistic | None = None
-    pair_stage2: Logistic | None = None
+    pair_stage1: Trees | None = None
+    pair_stage2: Trees | None = None
     doc: Logistic | None = None
     settings: dict = field(default_factory=dict)
     path: Path | None = None
@@ -63,11 +66,11 @@ class Model:
         body = {
             "format": 1,
             "settings": self.settings,
-            "pair_stage1": self.pair_stage1.to_dict() if self.pair_stage1 else None,
-            "pair_stage2": self.pair_stage2.to_dict() if self.pair_stage2 else None,
             "doc": self.doc.to_dict() if self.doc else None,
             **(meta or {}),
         }
+        with open(out / "pairs.pkl", "wb") as f:
+            pickle.dump({"stage1": self.pair_stage1, "stage2": self.pair_stage2}, f, protocol=5)
         (out / "meta.json").write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
         with gzip.GzipFile(out / "trained_on.txt.gz", "wb", mtime=0) as f:
             f.write("\n".join(sorted(self.trained_on)).encode())
@@ -96,10 +99,15 @@ def _load(path: str) -> Model:
         with gzip.open(p / "trained_on.txt.gz", "rt") as f:
             trained = frozenset(f.read().split())
 
-    def clf(key: str) -> Logistic | None:
-        return Logistic.from_dict(meta[key]) if meta.get(key) else None
-
-    return Model(lexicon, lm, clf("pair_stage1"), clf("pair_stage2"), clf("doc"), settings, p, trained)
+    pairs: dict = {}
+    if (p / "pairs.pkl").is_file():
+        try:
+            with open(p / "pairs.pkl", "rb") as f:
+                pairs = pickle.load(f)  # noqa: S301 - the model's own artifact
+        except Exception as exc:  # noqa: BLE001 - unpickling errors come in many types
+            raise ModelError(f"model at {p} is corrupt: {exc}", hint="rebuild it with `unspin train`") from None
+    doc = Logistic.from_dict(meta["doc"]) if meta.get("doc") else None
+    return Model(lexicon, lm, pairs.get("stage1"), pairs.get("stage2"), doc, settings, p, trained)
 
 
 def load_model(path: str | Path | None = None) -> Model:

@@ -76,6 +76,7 @@ def _rank(c: Candidate) -> float:
 
 _STRONG = int(Source.CILIN | Source.USER | Source.LEARNED)
 MIN_DELTA = 0.0  # a hypothesis is kept only if it makes some occurrence more probable
+TABLE_CONFIDENCE = 0.9  # floor for user-asserted spinner-table pairs (Source.TABLE)
 
 
 def _candidates(model, word: str, extra: Lexicon | None) -> list[Candidate]:
@@ -119,6 +120,7 @@ def analyse(
     window = model.lm.window
     lexicon = model.lexicon
     evidence: dict[tuple[str, str], PairEvidence] = {}
+    odd: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])  # per spun word: how odd it reads
     pos_delta = 0
     for j, w in enumerate(words):
         if len(w) < 2 or (w not in lexicon and (extra is None or w not in extra)):
@@ -131,19 +133,20 @@ def analyse(
         left = words[max(0, j - CONTEXT) : j]
         right = words[j + 1 : j + 1 + CONTEXT]
         base = window([*left, w, *right])
-        best = -99.0
-        for c in cands:
-            d = window([*left, c.word, *right]) - base
-            if d > best:
-                best = d
+        ds = [window([*left, c.word, *right]) - base for c in cands]
+        for c, d in zip(cands, ds, strict=True):
             ev = evidence.get((w, c.word))
             if ev is None:
                 ev = evidence[(w, c.word)] = PairEvidence(w, c)
             ev.positions.append(j)
             ev.deltas.append(d)
-        pos_delta += best > 1.0
-    hyps = [h for h in evidence.values() if max(h.deltas) > MIN_DELTA]
-    _featurise(hyps, set(words))
+        o = odd[w]
+        o[0] += sum(d > 0 for d in ds) / len(ds)
+        o[1] += sum(ds) / len(ds)
+        o[2] += 1
+        pos_delta += max(ds) > 1.0
+    hyps = [h for h in evidence.values() if max(h.deltas) > MIN_DELTA or h.candidate.sources & Source.TABLE]
+    _featurise(hyps, set(words), odd, model)
     _score_pairs(model, hyps, len(words), pos_delta)
     pairs: dict[str, list[PairEvidence]] = defaultdict(list)
     for h in hyps:
@@ -154,18 +157,20 @@ def analyse(
     return Analysis(text, spans, words, dict(pairs), dvec, prob, pos_delta)
 
 
-def _featurise(hyps: list[PairEvidence], present: set[str]) -> None:
+def _featurise(hyps: list[PairEvidence], present: set[str], odd: dict, model) -> None:
     means = [sum(h.deltas) / len(h.deltas) for h in hyps]
     top: dict[str, list[float]] = defaultdict(list)
     for h, m in zip(hyps, means, strict=True):
         top[h.spun].append(m)
     for v in top.values():
         v.sort(reverse=True)
-    margins = []
+    margins, ranks = [], []
     for h, m in zip(hyps, means, strict=True):
         ms = top[h.spun]
         other = (ms[1] if len(ms) > 1 else 0.0) if m >= ms[0] else ms[0]
         margins.append(m - other)
+        ranks.append(ms.index(m))
+    fan = _fanout(model)
     X = pair_matrix(
         [h.deltas for h in hyps], margins, [h.candidate.sources for h in hyps],
         [h.candidate.similarity for h in hyps], [word_freq(h.spun) for h in hyps],
@@ -173,8 +178,40 @@ def _featurise(hyps: list[PairEvidence], present: set[str]) -> None:
         [bool(set(h.spun) & set(h.candidate.word)) for h in hyps],
         [len(h.candidate.word) - len(h.spun) for h in hyps], [h.candidate.word in present for h in hyps],
     )
+    extra = np.array(
+        [
+            [
+                odd[h.spun][0] / odd[h.spun][2], odd[h.spun][1] / odd[h.spun][2], len(top[h.spun]), r,
+                _freq_rank(model, h.spun), fan(h.candidate.word), fan(h.spun),
+            ]
+            for h, r in zip(hyps, ranks, strict=True)
+        ]
+    ).reshape(len(hyps), 7)
+    X = np.hstack([X, np.clip(extra, -15, 15)])
     for h, row in zip(hyps, X, strict=True):
         h.features = row
+
+
+def _fanout(model):
+    cache = model.__dict__.setdefault("_fan_cache", {})
+
+    def fan(word: str) -> float:
+        v = cache.get(word)
+        if v is None:
+            v = cache[word] = math.log1p(len(model.lexicon.candidates(word)))
+        return v
+
+    return fan
+
+
+def _freq_rank(model, word: str) -> float:
+    """log10 frequency of ``word`` minus that of its most frequent candidate (spinners pick rare words)."""
+    cache = model.__dict__.setdefault("_freq_rank_cache", {})
+    v = cache.get(word)
+    if v is None:
+        best = max((word_freq(c.word) for c in model.lexicon.candidates(word)), default=0)
+        v = cache[word] = math.log10(word_freq(word) + 1) - math.log10(best + 1)
+    return v
 
 
 def density_features(p1: list[float], n_words: int) -> list[float]:
@@ -196,11 +233,11 @@ def _score_pairs(model, hyps: list[PairEvidence], n_words: int, pos_delta: int) 
     dens = density_features(list(best.values()), n_words)
     if model.pair_stage2 is None:
         for h in hyps:
-            h.p2 = h.p1
+            h.p2 = max(h.p1, TABLE_CONFIDENCE) if h.candidate.sources & Source.TABLE else h.p1
         return
     X2 = np.hstack([X, np.tile(dens, (len(hyps), 1))])
     for h, p in zip(hyps, model.pair_stage2.predict(X2), strict=True):
-        h.p2 = float(p)
+        h.p2 = max(float(p), TABLE_CONFIDENCE) if h.candidate.sources & Source.TABLE else float(p)
 
 
 def decode(text: str, model, keep: frozenset[str] = frozenset(), extra: Lexicon | None = None) -> Result:

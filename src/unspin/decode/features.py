@@ -16,6 +16,8 @@ PAIR_FEATURES = [
     "sum_delta", "max_delta", "mean_delta", "min_delta", "log_n", "margin",
     "thesaurus", "cnsyn", "vector", "trusted", "similarity",
     "freq_ratio", "log_freq_spun", "shared_char", "len_diff", "original_present",
+    # added by the decoder: how odd the spun word reads among all its candidates
+    "odd_frac", "odd_mean", "n_candidates_kept", "delta_rank", "freq_rank_spun", "fanout_orig", "fanout_spun",
 ]
 DOC_FEATURES = ["edits_per_100", "sum_p", "max_p", "top3_p", "log_words", "pos_delta_rate"]
 _TRUSTED = int(Source.USER | Source.LEARNED)

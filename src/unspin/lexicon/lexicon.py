@@ -27,6 +27,7 @@ class Source(IntFlag):
     VECTOR = 4
     USER = 8
     LEARNED = 16
+    TABLE = 32  # a directed spun -> original entry the user asserts: always applied
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,17 +100,18 @@ def vector_neighbours(k: int = 8, min_cos: float = 0.6, batch: int = 2048) -> It
                     yield words[i], words[j], float(sims[r, j])
 
 
-def read_user_lexicon(path: str | Path) -> list[tuple[str, str]]:
+def read_user_lexicon(path: str | Path) -> list[tuple[str, str, bool]]:
     """Read a user lexicon: ``spun<TAB>original`` pairs, or space-separated synonym groups.
 
-    Lines starting with ``#`` are comments.  Returns directed (spun, original) pairs.
+    Returns ``(spun, original, directed)``: TAB lines are directed spinner-table entries
+    (always applied), group lines only add candidates.  ``#`` starts a comment line.
     """
     from unspin.text.decode import decode_bytes
 
     p = Path(path)
     if not p.is_file():
         raise ModelError(f"lexicon file not found: {p}")
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str, bool]] = []
     for line in decode_bytes(p.read_bytes()).splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
@@ -118,10 +119,10 @@ def read_user_lexicon(path: str | Path) -> list[tuple[str, str]]:
         if "\t" in line:
             a, b = line.split("\t")[:2]
             if a.strip() and b.strip():
-                pairs.append((a.strip(), b.strip()))
+                pairs.append((a.strip(), b.strip(), True))
         else:
             g = line.split()
-            pairs.extend((a, b) for a in g for b in g if a != b)
+            pairs.extend((a, b, False) for a in g for b in g if a != b)
     return pairs
 
 

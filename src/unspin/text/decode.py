@@ -25,7 +25,7 @@ def han_count(text: str) -> int:
 
 
 def _looks_binary(data: bytes) -> bool:
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in data[:4096]:
         return True
     sample = data[:4096]
     ctrl = sum(1 for b in sample if b < 9 or 13 < b < 32)
@@ -41,10 +41,13 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> str:
             raise InputError(f"cannot decode input as {encoding}: {exc}", hint="check --encoding") from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError("cannot decode input as UTF-16", hint="pass --encoding NAME") from None
     if _looks_binary(data):
         raise InputError("input looks binary, not text", hint="pass a UTF-8, GBK or Big5 text file")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
     best: tuple[int, str] | None = None
     for enc in _ENCODINGS[:3]:
         try:

@@ -1,0 +1,7 @@
+"""``python -m unspin.cli``."""
+
+import sys
+
+from unspin.cli import main
+
+sys.exit(main())

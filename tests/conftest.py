@@ -1,0 +1,31 @@
+"""Shared fixtures: real registry text, a spinner table from the thesaurus, the default model."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def model():
+    import unspin
+
+    return unspin.load_model()
+
+
+@pytest.fixture(scope="session")
+def heldout_docs(model):
+    """Held-out People's Daily paragraphs joined into ~500-character documents (never trained on)."""
+    import random
+
+    from unspin.evaluate import heldout_paragraphs, make_docs
+
+    paras = heldout_paragraphs(model, None, "text")
+    return make_docs(paras, 500, 12, random.Random(3))
+
+
+@pytest.fixture(scope="session")
+def cilin_table():
+    from unspin.lexicon.sources import cilin
+    from unspin.spin import random_table
+
+    return random_table(cilin(), seed=11, coverage=1.0)
