@@ -71,10 +71,12 @@ class Analysis:
 
 def _rank(c: Candidate) -> float:
     strong = bool(c.sources & _STRONG)
-    return 3.0 * strong + bool(c.sources & Source.CNSYN) + c.similarity + 0.3 * math.log10(word_freq(c.word) + 1)
+    return 3.0 * strong + bool(c.sources & _CNSYN) + c.similarity + 0.3 * math.log10(word_freq(c.word) + 1)
 
 
 _STRONG = int(Source.CILIN | Source.USER | Source.LEARNED)
+_CNSYN = int(Source.CNSYN)
+_TABLE = int(Source.TABLE)
 MIN_DELTA = 0.0  # a hypothesis is kept only if it makes some occurrence more probable
 TABLE_CONFIDENCE = 0.9  # floor for user-asserted spinner-table pairs (Source.TABLE)
 
@@ -145,7 +147,7 @@ def analyse(
         o[1] += sum(ds) / len(ds)
         o[2] += 1
         pos_delta += max(ds) > 1.0
-    hyps = [h for h in evidence.values() if max(h.deltas) > MIN_DELTA or h.candidate.sources & Source.TABLE]
+    hyps = [h for h in evidence.values() if max(h.deltas) > MIN_DELTA or h.candidate.sources & _TABLE]
     _featurise(hyps, set(words), odd, model)
     _score_pairs(model, hyps, len(words), pos_delta)
     pairs: dict[str, list[PairEvidence]] = defaultdict(list)
@@ -233,11 +235,11 @@ def _score_pairs(model, hyps: list[PairEvidence], n_words: int, pos_delta: int) 
     dens = density_features(list(best.values()), n_words)
     if model.pair_stage2 is None:
         for h in hyps:
-            h.p2 = max(h.p1, TABLE_CONFIDENCE) if h.candidate.sources & Source.TABLE else h.p1
+            h.p2 = max(h.p1, TABLE_CONFIDENCE) if h.candidate.sources & _TABLE else h.p1
         return
     X2 = np.hstack([X, np.tile(dens, (len(hyps), 1))])
     for h, p in zip(hyps, model.pair_stage2.predict(X2), strict=True):
-        h.p2 = max(float(p), TABLE_CONFIDENCE) if h.candidate.sources & Source.TABLE else float(p)
+        h.p2 = max(float(p), TABLE_CONFIDENCE) if h.candidate.sources & _TABLE else float(p)
 
 
 def decode(text: str, model, keep: frozenset[str] = frozenset(), extra: Lexicon | None = None) -> Result:
