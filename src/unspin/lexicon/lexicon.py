@@ -13,6 +13,9 @@ thesaurus pairs).  It is built from data by :func:`build_lexicon` and stored as 
 from __future__ import annotations
 
 import gzip
+import io
+import marshal
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntFlag
@@ -40,26 +43,44 @@ class Candidate:
 
 
 class Lexicon:
-    """Directed substitution pairs ``spun -> original`` (see module docstring)."""
+    """Directed substitution pairs ``spun -> original`` (see module docstring).
+
+    Rows loaded from a packed file stay packed (tuples) until a word is looked up or
+    changed, which keeps loading the 700k-pair default lexicon well under a second.
+    """
 
     def __init__(self) -> None:
         self._pairs: dict[str, dict[str, tuple[int, float]]] = {}
+        self._packed: dict[str, tuple[tuple[str, ...], tuple[int, ...], tuple[float, ...]]] = {}
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._pairs.values())
+        return sum(len(v) for v in self._pairs.values()) + sum(len(v[0]) for v in self._packed.values())
 
     def __contains__(self, word: str) -> bool:
-        return word in self._pairs
+        return word in self._pairs or word in self._packed
 
     def words(self) -> Iterable[str]:
         """Every word that has at least one candidate original."""
-        return self._pairs.keys()
+        return [*self._pairs.keys(), *self._packed.keys()]
 
-    def add(self, spun: str, original: str, source: Source, similarity: float = 1.0) -> None:
+    def _row(self, spun: str, create: bool = False) -> dict[str, tuple[int, float]] | None:
+        packed = self._packed.pop(spun, None)
+        if packed is not None:
+            self._pairs[spun] = {w: (f, s) for w, f, s in zip(*packed, strict=True)}
+        if create:
+            return self._pairs.setdefault(spun, {})
+        return self._pairs.get(spun)
+
+    def _items(self) -> Iterable[tuple[str, dict[str, tuple[int, float]]]]:
+        yield from self._pairs.items()
+        for spun, (ws, fs, ss) in self._packed.items():
+            yield spun, {w: (f, s) for w, f, s in zip(ws, fs, ss, strict=True)}
+
+    def add(self, spun: str, original: str, source: Source | int, similarity: float = 1.0) -> None:
         """Add (or strengthen) the pair ``spun -> original``."""
         if spun == original:
             return
-        row = self._pairs.setdefault(spun, {})
+        row = self._row(spun, create=True)
         flags, sim = row.get(original, (0, 0.0))
         row[original] = (flags | int(source), max(sim, similarity))
 
@@ -71,7 +92,7 @@ class Lexicon:
                     self.add(a, b, source, similarity)
 
     def remove(self, spun: str, original: str) -> None:
-        row = self._pairs.get(spun)
+        row = self._row(spun)
         if row is not None:
             row.pop(original, None)
             if not row:
@@ -79,13 +100,16 @@ class Lexicon:
 
     def candidates(self, spun: str) -> list[Candidate]:
         """Candidate originals for ``spun`` (empty when unknown)."""
+        packed = self._packed.get(spun)
+        if packed is not None:
+            return [Candidate(w, f, s) for w, f, s in zip(*packed, strict=True)]
         row = self._pairs.get(spun, {})
         return [Candidate(w, f, s) for w, (f, s) in row.items()]
 
     def prune(self, keep_word, max_candidates: int = 30, rank=None) -> Lexicon:
         """Keep pairs whose words pass ``keep_word``; at most ``max_candidates`` per word by ``rank``."""
         out = Lexicon()
-        for spun, row in self._pairs.items():
+        for spun, row in self._items():
             if not keep_word(spun):
                 continue
             items = [(w, fs) for w, fs in row.items() if keep_word(w)]
@@ -98,20 +122,38 @@ class Lexicon:
     def copy(self) -> Lexicon:
         out = Lexicon()
         out._pairs = {k: dict(v) for k, v in self._pairs.items()}
+        out._packed = dict(self._packed)
         return out
 
     def save(self, path: str | Path) -> None:
-        """Write as gzip TSV: ``spun  original  sources  similarity`` (sorted, reproducible)."""
-        with gzip.GzipFile(path, "wb", mtime=0) as raw, __import__("io").TextIOWrapper(raw, "utf-8") as f:
-            for spun in sorted(self._pairs):
-                for w, (flags, sim) in sorted(self._pairs[spun].items()):
+        """Write as gzip TSV: ``spun  original  sources  similarity`` (sorted, reproducible),
+        plus a packed copy beside it (``.bin``, zlib-compressed marshal) for fast loading."""
+        rows = dict(self._items())
+        with gzip.GzipFile(path, "wb", mtime=0) as raw, io.TextIOWrapper(raw, "utf-8") as f:
+            for spun in sorted(rows):
+                for w, (flags, sim) in sorted(rows[spun].items()):
                     f.write(f"{spun}\t{w}\t{flags}\t{sim:.3f}\n")
+        packed = {
+            spun: (tuple(row), tuple(f for f, _ in row.values()), tuple(round(s, 3) for _, s in row.values()))
+            for spun, row in sorted(rows.items())
+        }
+        Path(_packed_path(path)).write_bytes(zlib.compress(marshal.dumps(packed), 6))
 
     @classmethod
     def load(cls, path: str | Path) -> Lexicon:
+        """Load a lexicon (from the packed ``.bin`` beside ``path`` when present: save writes both)."""
         lex = cls()
+        bin_path = Path(_packed_path(path))
+        if bin_path.is_file():
+            lex._packed = marshal.loads(zlib.decompress(bin_path.read_bytes()))
+            return lex
         with gzip.open(path, "rt", encoding="utf-8") as f:
             for line in f:
                 spun, w, flags, sim = line.rstrip("\n").split("\t")
                 lex._pairs.setdefault(spun, {})[w] = (int(flags), float(sim))
         return lex
+
+
+def _packed_path(path: str | Path) -> str:
+    p = str(path)
+    return (p[: -len(".tsv.gz")] if p.endswith(".tsv.gz") else p) + ".bin"
