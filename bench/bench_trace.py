@@ -6,7 +6,10 @@ characters), spun by synthetic spinners whose tables come from the raw Cilin/cns
 corpora are synthesised by *mixing*: each synthetic document strings together ~15
 sentences drawn from 15 different real documents and is spun with another table.
 
-    python bench/bench_trace.py --docs 10000 --queries 300 --out bench/results/trace.md
+Thresholds in :mod:`unspin.trace.api` were tuned with ``--split tune`` (other source
+documents, other negatives, other spin seeds); the reported numbers are ``--split test``.
+
+    python bench/bench_trace.py --docs 10000 --queries 300 --scale 100000 --out bench/results/trace.md
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from unspin.trace import TraceIndex, trace
 from unspin.trace.fingerprint import Fingerprinter, default_vocabulary, lexicon_vocabulary
 
 CORPUS = Path("/work/shared/corpus/xwlb.jsonl.gz")
+CLEAN_OVERLAP = 0.1
+"""A negative holding at least this share of its 8-grams in one indexed document has a textual source."""
 _SENT = re.compile(r"[^。！？\n]+[。！？\n]*")
 
 
@@ -70,6 +75,55 @@ def mixed_docs(texts: list[str], n: int, tables: list[dict], rng: random.Random)
         sents = [rng.choice(pools[rng.randrange(len(pools))] or ["。"]) for _ in range(15)]
         out.append((f"mix-{i}", spin("".join(sents), tables[i % len(tables)], 0.5, seed=i).text))
     return out
+
+
+def max_overlap(queries: list[str], docs: list[tuple[str, str]], k: int = 8) -> list[float]:
+    """For each query, the largest share of its character ``k``-grams found in one document.
+
+    Independent of the tracer: it tells which "negatives" really hold text of an indexed
+    document (the broadcaster reuses sentences and whole paragraphs across years).
+    """
+    where: dict[str, list[int]] = {}
+    sizes = []
+    for qi, t in enumerate(queries):
+        grams = {t[j : j + k] for j in range(len(t) - k + 1)}
+        sizes.append(len(grams) or 1)
+        for g in grams:
+            where.setdefault(g, []).append(qi)
+    best = [0.0] * len(queries)
+    for _, d in docs:
+        shared: Counter[int] = Counter()
+        for g in {d[j : j + k] for j in range(len(d) - k + 1)}:
+            shared.update(where.get(g, ()))
+        for qi, n in shared.items():
+            best[qi] = max(best[qi], n / sizes[qi])
+    return best
+
+
+def long_docs(texts: list[str], n: int, chars: int = 1500) -> list[tuple[str, str]]:
+    """``n`` documents of ``chars`` characters made by concatenating consecutive items."""
+    out, buf = [], ""
+    for t in texts:
+        buf += t
+        if len(buf) >= chars:
+            out.append((f"long-{len(out)}", buf[:chars]))
+            buf = ""
+            if len(out) == n:
+                break
+    return out
+
+
+def build_speed(path: Path, docs: list[tuple[str, str]], fp: Fingerprinter) -> dict:
+    """Build docs/s of one process: wall clock and CPU time (the machine is shared)."""
+    shutil.rmtree(path, ignore_errors=True)
+    ix = TraceIndex.create(path, fp)
+    w0, c0 = time.perf_counter(), time.process_time()
+    ix.add(docs, batch=500)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    ix.close()
+    shutil.rmtree(path, ignore_errors=True)
+    return {"docs": len(docs), "chars": int(np.mean([len(t) for _, t in docs])),
+            "wall": len(docs) / wall, "cpu": len(docs) / cpu}
 
 
 # ---- plain character-shingle MinHash LSH, the baseline users would otherwise pick ----------
@@ -119,9 +173,10 @@ def build_index(path: Path, docs: list[tuple[str, str]], fp: Fingerprinter, labe
 
 
 def query_sets(docs: list[tuple[str, str]], negatives: list[str], tables: list[dict], n: int,
-               rng: random.Random) -> dict[str, list[tuple[str, set[str]]]]:
-    """Named lists of ``(query text, ids of its true sources)``."""
-    picks = rng.sample(range(len(docs)), n)
+               rng: random.Random, exclude: frozenset[int] = frozenset()) -> dict[str, list[tuple[str, set[str]]]]:
+    """Named lists of ``(query text, ids of its true sources)``; sources are never drawn from ``exclude``."""
+    pool = [i for i in range(len(docs)) if i not in exclude]
+    picks = rng.sample(pool, n)
     sets: dict[str, list[tuple[str, set[str]]]] = {}
     for r in (0.3, 0.6, 0.8):
         sets[f"whole, r={r}"] = [(spin(docs[i][1], tables[i % 5], r, seed=i).text, {docs[i][0]}) for i in picks]
@@ -129,7 +184,7 @@ def query_sets(docs: list[tuple[str, str]], negatives: list[str], tables: list[d
         (excerpt(spin(docs[i][1], tables[i % 5], 0.6, seed=i).text, 0.3, rng), {docs[i][0]}) for i in picks]
     stitched = []
     for j in range(n):
-        parts = rng.sample(range(len(docs)), 3)
+        parts = rng.sample(pool, 3)
         text = "\n".join(excerpt(docs[i][1], 0.4, rng) for i in parts)
         stitched.append((spin(text, tables[j % 5], 0.5, seed=j).text, {docs[i][0] for i in parts}))
     sets["stitched 3 sources, r=0.5"] = stitched
@@ -138,22 +193,28 @@ def query_sets(docs: list[tuple[str, str]], negatives: list[str], tables: list[d
     return sets
 
 
-def run_queries(ix: TraceIndex, queries: list[tuple[str, set[str]]]) -> dict:
-    """Recall@1 (or all-sources recall in top 5 when a query has several), false matches, latencies."""
-    hit = found_all = false = 0
+def run_queries(ix: TraceIndex, queries: list[tuple[str, set[str]]], clean: list[bool] | None = None) -> dict:
+    """Recall@1 (or all-sources recall in top 5 when a query has several), false matches, latencies.
+
+    ``clean`` marks the negatives with no textual source in the index (see :func:`max_overlap`).
+    """
+    hit = found_all = false = false_clean = 0
     lat = []
-    for text, truth in queries:
+    for qi, (text, truth) in enumerate(queries):
         t0 = time.perf_counter()
         res = trace(text, ix, top_k=5)
         lat.append(time.perf_counter() - t0)
         ids = [m.id for m in res.matches]
         if not truth:
             false += bool(ids)
+            false_clean += bool(ids) and clean is not None and clean[qi]
         else:
             hit += bool(ids) and ids[0] in truth
             found_all += truth <= set(ids)
     n = len(queries)
-    return {"n": n, "recall1": hit / n, "all_found": found_all / n, "false": false / n, "lat": lat}
+    n_clean = sum(clean) if clean else 0
+    return {"n": n, "recall1": hit / n, "all_found": found_all / n, "false": false / n, "lat": lat,
+            "false_clean": false_clean / max(1, n_clean), "false_clean_n": false_clean, "n_clean": n_clean}
 
 
 def run_baseline(docs: list[tuple[str, str]], queries: dict) -> dict[str, float]:
@@ -221,18 +282,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--learn", type=int, default=50, help="traced docs for learn-pairs (0: skip)")
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--split", choices=["test", "tune"], default="test",
+                    help="tune: other sources, negatives and spins (for choosing thresholds)")
+    ap.add_argument("--long", type=int, default=2000, help="1,500-char docs for the build-speed row (0: skip)")
     ap.add_argument("--out", default="bench/results/trace.md")
     args = ap.parse_args(argv)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    rng = random.Random(args.seed)
-    corpus = load_corpus(args.docs + args.queries * 3, args.seed)
-    docs, negatives = corpus[: args.docs], [t for _, t in corpus[args.docs :]]
+    full = load_corpus(10**9, args.seed)
+    n, q3 = args.docs, args.queries * 3
+    docs, spare = full[:n], full[n + 2 * q3 :]  # spare: real items for --scale, never a negative
+    test_picks = frozenset(random.Random(args.seed).sample(range(n), args.queries))
+    if args.split == "test":
+        rng, negatives, exclude = random.Random(args.seed), [t for _, t in full[n : n + q3]], frozenset()
+    else:
+        rng, negatives, exclude = random.Random(args.seed + 1), [t for _, t in full[n + q3 : n + 2 * q3]], test_picks
     groups = sources.cilin() + [g for g in sources.cnsyn() if len(g) <= 12]
     tables = [random_table(groups, seed=100 + k, coverage=0.8) for k in range(6)]
     base = load_model()
     lex_vocab = lexicon_vocabulary(base.lexicon)
     full_vocab, label = default_vocabulary(lex_vocab)
-    queries = query_sets(docs, negatives, tables[:5], args.queries, rng)
+    queries = query_sets(docs, negatives, tables[:5], args.queries, rng, exclude)
+    t0 = time.perf_counter()
+    clean = [o < CLEAN_OVERLAP for o in max_overlap(negatives, docs)]
+    log(f"negatives without a textual source: {sum(clean)}/{len(clean)} ({time.perf_counter() - t0:.0f} s)")
     work = Path(tempfile.mkdtemp(prefix="bench-trace-"))
     variants = {
         f"unspin trace (mask {label})": Fingerprinter(full_vocab),
@@ -243,26 +315,34 @@ def main(argv: list[str] | None = None) -> int:
     for name, fp in variants.items():
         ix, builds[name] = build_index(work / "ix", docs, fp, name)
         log(f"{name}: built {builds[name]['docs_per_s']:.0f} docs/s, {builds[name]['mb']:.1f} MB")
-        results[name] = {q: run_queries(ix, qs) for q, qs in queries.items()}
+        results[name] = {q: run_queries(ix, qs, clean if q.startswith("no source") else None)
+                         for q, qs in queries.items()}
         for q, r in results[name].items():
-            log(f"  {q}: R@1 {r['recall1']:.3f} all {r['all_found']:.3f} false {r['false']:.3f}")
+            log(f"  {q}: R@1 {r['recall1']:.3f} all {r['all_found']:.3f} false {r['false']:.3f} "
+                f"clean {r['false_clean']:.4f}")
         ix.close()
     t0 = time.perf_counter()
     baseline = run_baseline(docs, queries)
     log(f"baseline {baseline} ({time.perf_counter() - t0:.0f} s)")
+    speed = {}
+    if args.long:
+        speed = build_speed(work / "long", long_docs([t for _, t in spare], args.long), Fingerprinter(full_vocab))
+        log(f"build on {speed['chars']}-char docs: {speed['cpu']:.0f} docs/s CPU, {speed['wall']:.0f} wall")
     scale = {}
     if args.scale:
-        mixed = mixed_docs([t for _, t in docs], args.scale - len(docs), tables[5:], rng) if args.scale > len(docs) else []
-        big = load_corpus(args.scale, args.seed) if args.scale > len(docs) else docs
-        pool = big + mixed[: max(0, args.scale - len(big))]
+        big = (docs + spare)[: args.scale]
+        mixed = mixed_docs([t for _, t in docs], args.scale - len(big), tables[5:], rng) if args.scale > len(big) else []
+        pool = big + mixed
         ix, scale = build_index(work / "big", pool, Fingerprinter(full_vocab), label)
         log(f"scale {len(pool)}: {scale['docs_per_s']:.0f} docs/s {scale['mb']:.0f} MB")
         scale["real"] = len(big)
         scale["q"] = {q: run_queries(ix, qs) for q, qs in queries.items() if not q.startswith("stitched")}
+        for q, r in scale["q"].items():
+            log(f"  {q}: R@1 {r['recall1']:.3f} false {r['false']:.3f}")
         ix.close()
     gain = learn_gain(tables, args.learn, 100, args.seed, log) if args.learn else None
     shutil.rmtree(work, ignore_errors=True)
-    md = report(args, docs, results, builds, baseline, scale, gain, label)
+    md = report(args, docs, results, builds, baseline, scale, gain, label, speed)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(md, encoding="utf-8")
     print(md)
@@ -274,15 +354,18 @@ def _lat(rs: dict) -> tuple[float, float]:
     return float(np.percentile(lat, 50)), float(np.percentile(lat, 99))
 
 
-def report(args, docs, results, builds, baseline, scale, gain, label) -> str:
+def report(args, docs, results, builds, baseline, scale, gain, label, speed) -> str:
     names = list(results)
     qnames = list(next(iter(results.values())))
     chars = np.mean([len(t) for _, t in docs])
+    first = results[names[0]]
+    neg = next(q for q in qnames if q.startswith("no source"))
     lines = [
         "# Trace benchmark (`bench/bench_trace.py`)", "",
         f"Index: {len(docs):,} deduplicated xwlb news items (mean {chars:.0f} chars, >= 300). "
-        f"{args.queries} queries per row; spinner tables drawn from raw Cilin + cnsyn groups "
-        f"(coverage 0.8, 5 tables); negatives are spun xwlb items not in the index. Machine: 2 shared cores.",
+        f"{args.queries} queries per row (split `{args.split}`; thresholds were tuned on `--split tune`: other "
+        "sources, negatives and spin seeds); spinner tables drawn from raw Cilin + cnsyn groups "
+        "(coverage 0.8, 5 tables); negatives are spun xwlb items not in the index. Machine: 2 shared cores.",
         "", "## Recall@1 (stitched: all 3 sources in the top 5; negatives: share with any match = false match rate)", "",
         "| query set | " + " | ".join(names) + " | plain char-5 MinHash LSH (128 perms, 32x4 bands) |",
         "|---|" + "---|" * (len(names) + 1),
@@ -292,6 +375,11 @@ def report(args, docs, results, builds, baseline, scale, gain, label) -> str:
         cells = [pct(results[n][q][key]) for n in names]
         base = "-" if q.startswith("stitched") else pct(baseline[q])
         lines.append(f"| {q} | " + " | ".join(cells) + f" | {base} |")
+    r = first[neg]
+    lines.append(f"| negatives without a textual source ({r['n_clean']} of {r['n']}: < {CLEAN_OVERLAP:.0%} of "
+                 "their 8-grams in any one indexed doc) | "
+                 + " | ".join(f"{results[n][neg]['false_clean']:.4f} ({results[n][neg]['false_clean_n']})"
+                              for n in names) + " | - |")
     lines += ["", "## Build and query speed (one process, Python + SQLite)", "",
               "| index | docs | build docs/s | index MB | postings | query p50 ms | query p99 ms |",
               "|---|---|---|---|---|---|---|"]
@@ -300,12 +388,18 @@ def report(args, docs, results, builds, baseline, scale, gain, label) -> str:
         p50, p99 = _lat(results[n])
         lines.append(f"| {n} | {b['docs']:,} | {b['docs_per_s']:.0f} | {b['mb']:.1f} | {b['postings']:,} | "
                      f"{p50:.1f} | {p99:.1f} |")
+    if speed:
+        lines += ["", f"Build on {speed['docs']:,} documents of {speed['chars']:,} characters (consecutive items "
+                  f"concatenated), one process: **{speed['cpu']:.0f} docs/s of CPU time** "
+                  f"({speed['wall']:.0f} docs/s wall clock on the shared machine)."]
     if scale:
         p50, p99 = _lat(scale["q"])
+        b10 = builds[names[0]]
         lines += ["", f"## Scale: {scale['docs']:,} documents ({scale['real']:,} real xwlb + "
                   f"{scale['docs'] - scale['real']:,} synthetic mixes of 15 spun sentences from 15 docs)", "",
-                  f"Build {scale['docs_per_s']:.0f} docs/s, {scale['mb']:.0f} MB on disk, {scale['postings']:,} postings, "
-                  f"query p50 {p50:.1f} ms / p99 {p99:.1f} ms.", "",
+                  f"Build {scale['docs_per_s']:.0f} docs/s, {scale['mb']:.0f} MB on disk "
+                  f"({scale['mb'] * 1e3 / scale['docs']:.2f} KB/doc; {b10['docs']:,}: {b10['mb'] * 1e3 / b10['docs']:.2f} KB/doc), "
+                  f"{scale['postings']:,} postings, query p50 {p50:.1f} ms / p99 {p99:.1f} ms.", "",
                   "| query set | R@1 / false match |", "|---|---|"]
         for q, r in scale["q"].items():
             lines.append(f"| {q} | {pct(r['false'] if q.startswith('no source') else r['recall1'])} |")

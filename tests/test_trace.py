@@ -12,7 +12,9 @@ from unspin.cli import main
 from unspin.errors import IndexError_, InputError
 from unspin.lexicon import sources
 from unspin.spin import random_table, spin
+from unspin.text.script import to_simplified
 from unspin.trace import TraceIndex
+from unspin.trace.api import score_candidates
 from unspin.trace.fingerprint import Fingerprinter, default_vocabulary, lexicon_vocabulary
 from unspin.trace.learn import fold_pairs, read_evidence
 from unspin.train.corpora import documents, peoples_daily
@@ -77,6 +79,43 @@ def test_stitched_copy_returns_each_source(index_dir, corpus, table):
 def test_unindexed_text_has_no_match(index_dir, corpus, table):
     for doc_id, text in corpus[50:56]:
         assert unspin.trace(spin(text, table, 0.6, seed=0).text, index_dir).matches == [], doc_id
+
+
+TEMPLATE = ("新华社北京3月5日电 第十四届全国人民代表大会第二次会议主席团第1次会议在人民大会堂举行，"
+            "主席团常务主席赵乐际、李鸿忠、王东明、肖捷主持会议。会议应到192人，出席188人，"
+            "出席人数符合法定人数，会议表决通过了第2号至第7号议案的审议办法。")
+
+
+def test_shared_template_sentences_are_not_a_source(tmp_path, corpus, table):
+    """Two template sentences shared with many indexed documents do not make any of them a source."""
+    ix = TraceIndex.create(tmp_path / "ix", Fingerprinter(frozenset(table) | frozenset(table.values())))
+    ix.add([(f"t{i}", TEMPLATE + corpus[i][1]) for i in range(8)] + corpus[8:20])
+    query = spin(TEMPLATE + corpus[55][1], table, 0.5, seed=3).text
+    scored = score_candidates(query, ix)
+    assert sum(c.alignment.sentences >= 2 for c in scored) >= 4  # the template aligns with many documents
+    assert unspin.trace(query, ix).matches == []
+    own = spin(TEMPLATE + corpus[3][1], table, 0.5, seed=3).text  # a real copy with the same template
+    assert [m.id for m in unspin.trace(own, ix).matches][:1] == ["t3"]
+
+
+def test_lookup_counts_document_frequency(index_dir, corpus):
+    ix = TraceIndex.open(index_dir)
+    hashes = ix.fingerprinter.sampled(corpus[4][1])
+    docs, df = ix.lookup(hashes, max_df=2)
+    assert set(df) == {int(h) for h in hashes} and all(df[h] >= 1 for h in df)
+    assert all(len(docs[h]) == df[h] if df[h] <= 2 else docs[h] == [] for h in df)
+
+
+def test_masking_offsets_match_anchor_text(corpus):
+    fp = Fingerprinter(default_vocabulary(lexicon_vocabulary(unspin.load_model().lexicon))[0])
+    for _, text in corpus[:5]:
+        chars, pos = fp.anchors(text)
+        assert chars == fp.anchor_text(text) and len(text) // 10 < len(chars) < len(text) // 2
+        simple = to_simplified(text)
+        assert all(simple[p] == c for p, c in zip(pos, chars, strict=True))
+        spans = list(fp.masked(simple))
+        assert all(simple[a:b] in fp.vocabulary for a, b in spans) and len(spans) > 20
+        assert all(b1 <= a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))
 
 
 def test_json_output_schema(index_dir, corpus, table, tmp_path, capsys):

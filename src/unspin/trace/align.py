@@ -31,6 +31,10 @@ MIN_SIMILARITY = 0.5
 """Share of a query sentence's shingles a source sentence must hold to be aligned."""
 MIN_SENTENCE_SHARED = 3
 """Least number of shingles an aligned sentence pair must share."""
+EXTEND_SIMILARITY = 0.35
+"""Next to an aligned pair, the neighbouring sentences align with this share of shingles (and
+``EXTEND_SHARED``): copies keep sentence order, so a weakly matching neighbour is part of the run."""
+EXTEND_SHARED = 2
 _MAX_SWAP_CHARS = 6
 
 
@@ -68,6 +72,15 @@ class Alignment:
     pairs: list[tuple[int, int, int, int]] = field(default_factory=list)
     shared: int = 0
     aligned_chars: int = 0
+    query_sentences: list[tuple[int, int]] = field(default_factory=list)
+    """``(index in the query's sentences, shared shingles)`` of every aligned query sentence."""
+    query_shingles: int = 0
+    """Shingles of the aligned query sentences."""
+
+    @property
+    def similarity(self) -> float:
+        """Share of the aligned query sentences' shingles found in their source sentences."""
+        return self.shared / self.query_shingles if self.query_shingles else 0.0
 
     @property
     def sentences(self) -> int:
@@ -107,8 +120,8 @@ def align(query: str | list[Sentence], source: str, fp: Fingerprinter, query_tex
     for j, s in enumerate(s_sents):
         for h in s.shingles:
             where[h].append(j)
-    result = Alignment()
-    for q in q_sents:
+    match: dict[int, tuple[int, int]] = {}
+    for qi, q in enumerate(q_sents):
         if not q.shingles:
             continue
         votes: dict[int, int] = defaultdict(int)
@@ -119,10 +132,35 @@ def align(query: str | list[Sentence], source: str, fp: Fingerprinter, query_tex
             continue
         j, shared = max(votes.items(), key=lambda kv: (kv[1], -kv[0]))
         if shared >= MIN_SENTENCE_SHARED and shared / len(q.shingles) >= MIN_SIMILARITY:
-            result.pairs.append((q.start, q.end, s_sents[j].start, s_sents[j].end))
-            result.shared += shared
-            result.aligned_chars += han_count(q_text[q.start : q.end])
+            match[qi] = (j, shared)
+    if EXTEND_SIMILARITY < MIN_SIMILARITY:
+        _extend(match, q_sents, s_sents)
+    result = Alignment()
+    for qi in sorted(match):
+        q, (j, shared) = q_sents[qi], match[qi]
+        result.pairs.append((q.start, q.end, s_sents[j].start, s_sents[j].end))
+        result.shared += shared
+        result.query_shingles += len(q.shingles)
+        result.query_sentences.append((qi, shared))
+        result.aligned_chars += han_count(q_text[q.start : q.end])
     return result
+
+
+def _extend(match: dict[int, tuple[int, int]], q_sents: list[Sentence], s_sents: list[Sentence]) -> None:
+    """Grow aligned runs: the neighbour of an aligned pair aligns to the source neighbour on less evidence."""
+    changed = True
+    while changed:
+        changed = False
+        for qi, (j, _) in sorted(match.items()):
+            for dq in (-1, 1):
+                qn, jn = qi + dq, j + dq
+                if qn in match or not (0 <= qn < len(q_sents) and 0 <= jn < len(s_sents)):
+                    continue
+                q = q_sents[qn]
+                shared = len(q.shingles & s_sents[jn].shingles)
+                if shared >= EXTEND_SHARED and shared / max(1, len(q.shingles)) >= EXTEND_SIMILARITY:
+                    match[qn] = (jn, shared)
+                    changed = True
 
 
 def merge_passages(spans: list[tuple[int, int, int, int]], gap: int = 2) -> list[Passage]:

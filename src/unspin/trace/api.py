@@ -1,11 +1,14 @@
 """``unspin.trace(text, index)``: which indexed documents a (spun) text was copied from.
 
-Candidates come from the index (documents sharing most sampled anchor shingles); each is
+Candidates are the 20 documents sharing the most IDF weight of sampled anchor shingles
+(``log((N+1)/(df+1))``; shingles in more than 2,000 documents are ignored).  Each is
 aligned sentence by sentence (a sentence pair needs half the query sentence's
-shingles), and kept when the aligned sentences share at least ``MIN_SHARED`` shingles
-and ``min_score`` of the query's shingles; a match on a single source sentence must
-also cover half the query (so a shared boilerplate line is not a source).  Every source of a stitched copy is kept with
-the passages it supplied; a partial copy is matched on its own sentences only.
+shingles).  A query sentence aligned by more than ``BOILERPLATE_SENTENCE`` candidates is
+a template line of the corpus.  A candidate is a source when its aligned sentences share
+``MIN_SHARED`` shingles and ``min_score`` of the query's, cover ``MIN_CONTENT_COVERAGE`` of
+the query with non-template sentences and match them closely (``MIN_PART_SIMILARITY``) or
+cover half the query, and span two sentences or ``MIN_SINGLE_COVERAGE`` of the query.  Every source of a stitched copy is kept with the
+passages it supplied; a partial copy is matched on its own sentences only.
 
 >>> import unspin
 >>> res = unspin.trace(open("spun.txt").read(), "my-index")     # doctest: +SKIP
@@ -15,22 +18,30 @@ the passages it supplied; a partial copy is matched on its own sentences only.
 
 from __future__ import annotations
 
-from collections import Counter
+import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from unspin.text.decode import check_text, han_count
-from unspin.trace.align import Passage, Substitution, align, sentences
+from unspin.trace.align import Alignment, Passage, Substitution, align, sentences
 from unspin.trace.index import TraceIndex
 
-MIN_SCORE = 0.1
+MIN_SCORE = 0.08
 """Least share of the query's shingles the aligned sentences of a source must hold."""
-MIN_SHARED = 10
+MIN_SHARED = 8
 """Least number of shingles a source must share with the query through aligned sentences."""
-MIN_SINGLE_COVERAGE = 0.5
-"""A source aligned on one sentence only must cover this share of the query (boilerplate guard)."""
+MIN_SINGLE_COVERAGE = 0.3
+"""A source aligned on one sentence only must cover this share of the query."""
+BOILERPLATE_SENTENCE = 3
+"""A query sentence aligned by more than this many candidate documents is boilerplate."""
+MIN_CONTENT_COVERAGE = 0.1
+"""Least share of the query a source must cover with non-boilerplate sentences (or half the query)."""
+MIN_PART_SIMILARITY = 0.8
+"""A source covering less than half the query must match its aligned sentences this closely
+(share of their shingles): a spun copy keeps ~all anchors, a related story only some."""
 
 
 @dataclass
@@ -80,6 +91,69 @@ def resolve_index(index: TraceIndex | str | Path) -> TraceIndex:
     return index if isinstance(index, TraceIndex) else _open_cached(str(Path(index).resolve()))
 
 
+@dataclass
+class Scored:
+    """One candidate source, aligned and measured (before acceptance)."""
+
+    num: int
+    id: str
+    source: str
+    alignment: Alignment
+    score: float
+    """Share of the query's anchor shingles held by the aligned sentences."""
+    coverage: float
+    """Share of the query's Chinese characters in aligned sentences."""
+    content: float = 0.0
+    """Share of the query's Chinese characters in aligned sentences that are not boilerplate."""
+
+
+def idf_weights(df: dict[int, int], n_docs: int) -> dict[int, float]:
+    """``log((N + 1) / (df + 1))`` for every hash: rare (informative) shingles weigh most."""
+    return {h: math.log((n_docs + 1) / (d + 1)) for h, d in df.items()}
+
+
+def score_candidates(text: str, ix: TraceIndex, candidates: int = 20) -> list[Scored]:
+    """Align the ``candidates`` documents sharing the most IDF weight of sampled shingles with ``text``.
+
+    A query sentence aligned by more than :data:`BOILERPLATE_SENTENCE` of them is boilerplate
+    (a template line of the corpus) and does not count towards any candidate's ``content``.
+    """
+    fp = ix.fingerprinter
+    postings, df = ix.lookup(fp.sampled(text))
+    weight = idf_weights(df, len(ix))
+    hits: dict[int, float] = defaultdict(float)
+    count: Counter[int] = Counter()
+    for h, docs in postings.items():
+        for d in docs:
+            hits[d] += weight[h]
+            count[d] += 1
+    ranked = sorted((d for d in hits if count[d] >= 2), key=lambda d: (-hits[d], d))[:candidates]
+    if not ranked:
+        return []
+    q_sents = sentences(text, fp)
+    total = sum(len(s.shingles) for s in q_sents) or 1
+    han = han_count(text) or 1
+    sent_han = [han_count(text[s.start : s.end]) for s in q_sents]
+    out = []
+    for num in ranked:
+        doc_id, source = ix.document(num)
+        al = align(q_sents, source, fp, query_text=text)
+        out.append(Scored(num, doc_id, source, al, al.shared / total, al.aligned_chars / han))
+    aligned_by = Counter(qi for c in out for qi, _ in c.alignment.query_sentences)
+    for c in out:
+        c.content = sum(sent_han[qi] for qi, _ in c.alignment.query_sentences
+                        if aligned_by[qi] <= BOILERPLATE_SENTENCE) / han
+    return out
+
+
+def accepted(c: Scored, min_score: float = MIN_SCORE) -> bool:
+    """Whether candidate ``c`` is a source (see module docstring)."""
+    al = c.alignment
+    return (al.shared >= MIN_SHARED and c.score >= min_score
+            and (c.coverage >= 0.5 or (c.content >= MIN_CONTENT_COVERAGE and al.similarity >= MIN_PART_SIMILARITY))
+            and (al.sentences >= 2 or c.coverage >= MIN_SINGLE_COVERAGE))
+
+
 def trace(text: str, index: TraceIndex | str | Path, top_k: int = 5, min_score: float = MIN_SCORE,
           candidates: int = 20) -> TraceResult:
     """Find the indexed sources of ``text`` (see module docstring).
@@ -89,24 +163,11 @@ def trace(text: str, index: TraceIndex | str | Path, top_k: int = 5, min_score: 
     """
     check_text(text)
     ix = resolve_index(index)
-    fp = ix.fingerprinter
-    found = ix.candidates(fp.sampled(text), limit=candidates)
-    if not found:
-        return TraceResult(text, [])
-    q_sents = sentences(text, fp)
-    total = sum(len(s.shingles) for s in q_sents) or 1
-    han = han_count(text) or 1
-    kept: list[tuple[Match, object]] = []
-    for num, hits in found:
-        if hits < 2:
-            break
-        doc_id, source = ix.document(num)
-        al = align(q_sents, source, fp, query_text=text)
-        score, coverage = al.shared / total, al.aligned_chars / han
-        if al.shared >= MIN_SHARED and score >= min_score and (
-                al.sentences >= 2 or coverage >= MIN_SINGLE_COVERAGE):
-            kept.append((Match(doc_id, score, coverage, al.passages, source_text=source), al))
-    kept.sort(key=lambda ma: (-ma[0].score, ma[0].id))
-    for m, al in kept[:top_k]:
-        m.swaps = al.substitutions(text, m.source_text)
-    return TraceResult(text, [m for m, _ in kept[:top_k]])
+    kept = [c for c in score_candidates(text, ix, candidates) if accepted(c, min_score)]
+    kept.sort(key=lambda c: (-c.score, c.id))
+    matches = []
+    for c in kept[:top_k]:
+        m = Match(c.id, c.score, c.coverage, c.alignment.passages, source_text=c.source)
+        m.swaps = c.alignment.substitutions(text, c.source)
+        matches.append(m)
+    return TraceResult(text, matches)

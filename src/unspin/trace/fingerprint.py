@@ -21,7 +21,8 @@ document, so sampling does not hurt matching.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,48 +30,60 @@ import numpy as np
 from unspin.text.script import to_simplified
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_NOT_ANCHOR = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
 class Fingerprinter:
-    """Masks vocabulary words and shingles the rest (see module docstring)."""
+    """Masks vocabulary words and shingles the rest (see module docstring).
+
+    Masking is greedy longest match from the left: at each position only the word lengths
+    present for its 2-character prefix are tried, longest first.
+    """
 
     vocabulary: frozenset[str]
     k: int = 4
     sample: int = 4
-    _prefixes: frozenset[str] = field(init=False, repr=False, compare=False)
-    _maxlen: int = field(init=False, repr=False, compare=False)
+    _sizes: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        words = [w for w in self.vocabulary if len(w) >= 2]
-        object.__setattr__(self, "_prefixes", frozenset(w[:2] for w in words))
-        object.__setattr__(self, "_maxlen", max((len(w) for w in words), default=2))
+        sizes: dict[str, set[int]] = {}
+        for w in self.vocabulary:
+            if len(w) >= 2:
+                sizes.setdefault(w[:2], set()).add(len(w))
+        object.__setattr__(self, "_sizes", {p: tuple(sorted(s, reverse=True)) for p, s in sizes.items()})
+
+    def masked(self, t: str) -> Iterator[tuple[int, int]]:
+        """``(start, end)`` of every masked word of (Simplified) ``t``, left to right, greedy longest."""
+        vocab, get = self.vocabulary, self._sizes.get
+        i, n = 0, len(t)
+        while i < n:
+            for size in get(t[i : i + 2], ()):
+                if size <= n - i and t[i : i + size] in vocab:
+                    yield i, i + size
+                    i += size
+                    break
+            else:
+                i += 1
 
     def anchors(self, text: str) -> tuple[str, list[int]]:
         """The anchor characters of ``text`` and their offsets (Traditional is read as Simplified)."""
         t = to_simplified(text)
-        vocab, prefixes, maxlen = self.vocabulary, self._prefixes, self._maxlen
-        chars: list[str] = []
-        pos: list[int] = []
-        i, n = 0, len(t)
-        while i < n:
-            if t[i : i + 2] in prefixes:
-                for size in range(min(maxlen, n - i), 1, -1):
-                    if t[i : i + size] in vocab:
-                        break
-                else:
-                    size = 0
-                if size:
-                    i += size
-                    continue
-            if t[i].isalnum():
-                chars.append(t[i])
-                pos.append(i)
-            i += 1
-        return "".join(chars), pos
+        keep = bytearray(b"\x01") * len(t)
+        for start, end in self.masked(t):
+            keep[start:end] = bytes(end - start)
+        pos = [i for i, k in enumerate(keep) if k and t[i].isalnum()]
+        return "".join(t[i] for i in pos), pos
 
     def anchor_text(self, text: str) -> str:
-        return self.anchors(text)[0]
+        """The anchor string of ``text``: its alphanumeric characters outside masked words."""
+        t = to_simplified(text)
+        pieces, pos = [], 0
+        for start, end in self.masked(t):
+            pieces.append(t[pos:start])
+            pos = end
+        pieces.append(t[pos:])
+        return _NOT_ANCHOR.sub("", "".join(pieces))
 
     def shingles(self, text: str) -> np.ndarray:
         """Every mixed ``k``-shingle id of ``text``'s anchor string (int64, with repeats)."""

@@ -72,6 +72,7 @@ class TraceIndex:
         self.conn = conn
         self.fingerprinter = fp
         self.settings = settings
+        self._count: int | None = None
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -146,6 +147,7 @@ class TraceIndex:
 
     def _add_batch(self, docs: list[tuple[str, str]], replace: bool, report: AddReport) -> None:
         prints = [self.fingerprinter.sampled(text) for _, text in docs]
+        self._count = None
         with self.conn:
             for (doc_id, text), hashes in zip(docs, prints, strict=True):
                 sha = _sha1(text)
@@ -173,17 +175,30 @@ class TraceIndex:
                                       ((int(h), num) for h in hashes))
 
     # -- reading -------------------------------------------------------------------------
+    def lookup(self, hashes: np.ndarray, max_df: int = 2000) -> tuple[dict[int, list[int]], dict[int, int]]:
+        """Postings of each distinct hash in ``hashes`` and its document frequency.
+
+        Returns ``(docs, df)``: ``docs[h]`` lists the documents holding ``h`` (empty when
+        ``h`` is in more than ``max_df`` documents: boilerplate), ``df[h]`` is the number of
+        documents holding ``h`` (``max_df + 1`` when capped, 0 when unseen).
+        """
+        docs: dict[int, list[int]] = {}
+        df: dict[int, int] = {}
+        q = "SELECT doc FROM postings WHERE h = ? LIMIT ?"
+        for h in np.unique(hashes).tolist():
+            rows = [d for (d,) in self.conn.execute(q, (h, max_df + 1)).fetchall()]
+            df[h] = len(rows)
+            docs[h] = rows if len(rows) <= max_df else []
+        return docs, df
+
     def candidates(self, hashes: np.ndarray, limit: int = 20, max_df: int = 2000) -> list[tuple[int, int]]:
         """``(doc number, shared sampled shingles)`` for the ``limit`` docs sharing most of ``hashes``.
 
         Shingles found in more than ``max_df`` documents (boilerplate) are ignored.
         """
         hits: Counter[int] = Counter()
-        q = "SELECT doc FROM postings WHERE h = ? LIMIT ?"
-        for h in np.unique(hashes).tolist():
-            docs = self.conn.execute(q, (h, max_df + 1)).fetchall()
-            if len(docs) <= max_df:
-                hits.update(d for (d,) in docs)
+        for rows in self.lookup(hashes, max_df)[0].values():
+            hits.update(rows)
         return hits.most_common(limit)
 
     def document(self, num: int) -> tuple[str, str]:
@@ -194,7 +209,9 @@ class TraceIndex:
         return row[0], _unpack(row[1])
 
     def __len__(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM docs").fetchone()[0]
+        if self._count is None:
+            self._count = self.conn.execute("SELECT count(*) FROM docs").fetchone()[0]
+        return self._count
 
     def stats(self) -> dict:
         """Documents, characters, postings, size on disk and build settings."""
