@@ -34,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-docs", type=int, default=3000, help="training documents (default 3000)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--lm", metavar="PATH", help="KenLM model (default: libime zh_CN.lm)")
+    p.add_argument("--base-model", metavar="PATH", help="with --corpus: model whose lexicon to start from")
+    p.add_argument("--rebuild-lexicon", action="store_true", help="with --corpus: rebuild the lexicon too")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="measure restore and detect on held-out synthetic spin")
@@ -91,12 +93,20 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from unspin.errors import InputError
     from unspin.model import DEFAULT_MODEL_DIR
     from unspin.train.build import train
 
-    out = args.out or str(DEFAULT_MODEL_DIR)
-    train(out, corpus=args.corpus, text_field=args.text_field, max_docs=args.max_docs,
-          seed=args.seed, lm_path=args.lm, progress=lambda m: print(m, file=sys.stderr))
+    if args.corpus and not args.out:
+        raise InputError("--corpus needs --out DIR", hint="the built-in model is rebuilt only from registry data")
+    base = None
+    if args.corpus and not args.rebuild_lexicon:
+        from unspin.model import load_model
+
+        base = load_model(args.base_model).lexicon
+    train(args.out or str(DEFAULT_MODEL_DIR), corpus=args.corpus, text_field=args.text_field,
+          max_docs=args.max_docs, seed=args.seed, lm_path=args.lm, base_lexicon=base,
+          progress=lambda m: print(m, file=sys.stderr))
     return 0
 
 

