@@ -119,7 +119,7 @@ def analyse(
     words = [t.word for t in toks]
     spans = [(t.start, t.end) for t in toks]
     blocked = _blocked(simple, keep) if keep else None
-    window = model.lm.window
+    slot_scores = model.lm.slot_scores
     lexicon = model.lexicon
     evidence: dict[tuple[str, str], PairEvidence] = {}
     odd: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])  # per spun word: how odd it reads
@@ -134,8 +134,9 @@ def analyse(
             continue
         left = words[max(0, j - CONTEXT) : j]
         right = words[j + 1 : j + 1 + CONTEXT]
-        base = window([*left, w, *right])
-        ds = [window([*left, c.word, *right]) - base for c in cands]
+        scores = slot_scores(left, [w, *(c.word for c in cands)], right)
+        base = scores[0]
+        ds = [x - base for x in scores[1:]]
         for c, d in zip(cands, ds, strict=True):
             ev = evidence.get((w, c.word))
             if ev is None:

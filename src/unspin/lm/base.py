@@ -25,6 +25,10 @@ class LanguageModel(Protocol):
 
     def window(self, words: Sequence[str]) -> float: ...
 
+    def slot_scores(self, left: Sequence[str], fillers: Sequence[str], right: Sequence[str]) -> list[float]:
+        """``window(left + [f] + right)`` for each filler ``f`` (one call: the decoder's hot loop)."""
+        ...
+
     def __contains__(self, word: str) -> bool: ...
 
 
@@ -64,6 +68,12 @@ class KenLM:
 
     def window(self, words: Sequence[str]) -> float:
         return self._score(" ".join(words), bos=False, eos=False)
+
+    def slot_scores(self, left: Sequence[str], fillers: Sequence[str], right: Sequence[str]) -> list[float]:
+        pre = " ".join(left) + " " if left else ""
+        post = " " + " ".join(right) if right else ""
+        score = self._score
+        return [score(pre + f + post, bos=False, eos=False) for f in fillers]
 
     def token_scores(self, words: Sequence[str]) -> list[float]:
         """log10 p(word | history) for each word of ``words`` (no sentence markers)."""

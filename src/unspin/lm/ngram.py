@@ -78,6 +78,9 @@ class InterpolatedLM:
     def __contains__(self, word: str) -> bool:
         return word in self.base or word in self.corpus
 
+    def slot_scores(self, left: Sequence[str], fillers: Sequence[str], right: Sequence[str]) -> list[float]:
+        return [self.window([*left, f, *right]) for f in fillers]
+
     def window(self, words: Sequence[str]) -> float:
         base = self.base.token_scores(words)[1:]
         corp = self.corpus.token_scores(words)
