@@ -7,7 +7,8 @@ shingles).  A query sentence aligned by more than ``BOILERPLATE_SENTENCE`` candi
 a template line of the corpus.  A candidate is a source when its aligned sentences share
 ``MIN_SHARED`` shingles and ``min_score`` of the query's, cover ``MIN_CONTENT_COVERAGE`` of
 the query with non-template sentences and match them closely (``MIN_PART_SIMILARITY``) or
-cover half the query, and span two sentences or ``MIN_SINGLE_COVERAGE`` of the query.  Every source of a stitched copy is kept with the
+cover half the query (its characters or its shingles), and span two sentences or
+``MIN_SINGLE_COVERAGE`` of the query.  Every source of a stitched copy is kept with the
 passages it supplied; a partial copy is matched on its own sentences only.
 
 >>> import unspin
@@ -39,6 +40,8 @@ BOILERPLATE_SENTENCE = 3
 """A query sentence aligned by more than this many candidate documents is boilerplate."""
 MIN_CONTENT_COVERAGE = 0.1
 """Least share of the query a source must cover with non-boilerplate sentences (or half the query)."""
+HALF = 0.5
+"""A source covering this share of the query's characters or shingles needs no further guard."""
 MIN_PART_SIMILARITY = 0.8
 """A source covering less than half the query must match its aligned sentences this closely
 (share of their shingles): a spun copy keeps ~all anchors, a related story only some."""
@@ -150,7 +153,8 @@ def accepted(c: Scored, min_score: float = MIN_SCORE) -> bool:
     """Whether candidate ``c`` is a source (see module docstring)."""
     al = c.alignment
     return (al.shared >= MIN_SHARED and c.score >= min_score
-            and (c.coverage >= 0.5 or (c.content >= MIN_CONTENT_COVERAGE and al.similarity >= MIN_PART_SIMILARITY))
+            and (c.coverage >= HALF or c.score >= HALF
+                 or (c.content >= MIN_CONTENT_COVERAGE and al.similarity >= MIN_PART_SIMILARITY))
             and (al.sentences >= 2 or c.coverage >= MIN_SINGLE_COVERAGE))
 
 
