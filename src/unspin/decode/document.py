@@ -20,7 +20,7 @@ from unspin.decode.features import doc_vector, pair_matrix
 from unspin.lexicon import Candidate, Lexicon, Source
 from unspin.result import Edit, Result, apply_edits
 from unspin.text.script import Script, to_simplified, to_traditional
-from unspin.text.segment import tokenize, word_freq
+from unspin.text.segment import Token, tokenize, word_freq
 
 CONTEXT = 2  # words of context on each side (trigram model)
 
@@ -99,6 +99,27 @@ def _candidates(model, word: str, extra: Lexicon | None) -> list[Candidate]:
     return cands
 
 
+def _merge_singles(toks: list[Token], lexicon: Lexicon, extra: Lexicon | None) -> list[Token]:
+    """Join two adjacent one-character tokens that form a lexicon word.
+
+    A spinner's rare words are often split by the segmenter (本年 -> 本 / 年), which would
+    hide them from the decoder.
+    """
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if len(t.word) == 1 and i + 1 < len(toks) and len(toks[i + 1].word) == 1 and t.end == toks[i + 1].start:
+            pair = t.word + toks[i + 1].word
+            if pair in lexicon or (extra is not None and pair in extra):
+                out.append(Token(pair, t.start, toks[i + 1].end))
+                i += 2
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
 def _blocked(text: str, keep: frozenset[str]) -> np.ndarray:
     mask = np.zeros(len(text) + 1, dtype=bool)
     for term in keep:
@@ -115,7 +136,7 @@ def analyse(
     """Gather and score the evidence for every candidate swap in ``text``."""
     traditional = Script.of(text).traditional
     simple = to_simplified(text) if traditional else text
-    toks = [t for t in tokenize(simple) if not t.word.isspace()]
+    toks = _merge_singles([t for t in tokenize(simple) if not t.word.isspace()], model.lexicon, extra)
     words = [t.word for t in toks]
     spans = [(t.start, t.end) for t in toks]
     blocked = _blocked(simple, keep) if keep else None
