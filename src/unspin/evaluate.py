@@ -123,7 +123,7 @@ def evaluate(
         neg = [analyse(d, model) for d in clean]
         sentences = edited = 0
         for a in neg:
-            res = a.result(model.edit_threshold, False)
+            res = a.result(model.edit_threshold)
             starts = sorted(e.start for e in res.edits)
             for m in _SENT.finditer(a.text):
                 if m.group().strip():
@@ -137,7 +137,7 @@ def evaluate(
                 table = tables[i % n_spinners]
                 s = spin(d, table, r, seed=rng.randrange(1 << 30))
                 a = analyse(s.text, model)
-                res = a.result(model.edit_threshold, False)
+                res = a.result(model.edit_threshold)
                 gold = {(w.start, w.end, w.original) for w in s.swaps}
                 pred = {(e.start, e.end, e.original) for e in res.edits}
                 tp += len(gold & pred)

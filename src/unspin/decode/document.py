@@ -49,8 +49,9 @@ class Analysis:
     doc_features: list[float]
     spin_probability: float
     pos_delta: int = 0  # occurrences where some candidate beats the written word by > 10x
+    traditional: bool = False  # the input was Traditional script: originals are given back in it
 
-    def result(self, edit_threshold: float, traditional: bool, max_alternatives: int = 4) -> Result:
+    def result(self, edit_threshold: float, max_alternatives: int = 4) -> Result:
         """Turn the evidence into the shared :class:`Result` (edits above ``edit_threshold``)."""
         edits: list[Edit] = []
         for hyps in self.pairs.values():
@@ -60,7 +61,7 @@ class Analysis:
                 continue
             alts = [h.candidate.word for h in ranked[1:] if h.p2 >= 0.05][:max_alternatives]
             orig = best.candidate.word
-            if traditional:
+            if self.traditional:
                 orig, alts = to_traditional(orig), [to_traditional(a) for a in alts]
             for pos in best.positions:
                 s, e = self.spans[pos]
@@ -178,7 +179,7 @@ def analyse(
     best_p = [max(h.p2 for h in row) for row in pairs.values()]
     dvec = doc_vector(best_p, len(words), pos_delta, model.edit_threshold)
     prob = float(model.doc.predict(np.array([dvec]))[0]) if model.doc else 0.0
-    return Analysis(text, spans, words, dict(pairs), dvec, prob, pos_delta)
+    return Analysis(text, spans, words, dict(pairs), dvec, prob, pos_delta, traditional)
 
 
 def _featurise(hyps: list[PairEvidence], present: set[str], odd: dict, model) -> None:
@@ -267,4 +268,4 @@ def _score_pairs(model, hyps: list[PairEvidence], n_words: int, pos_delta: int) 
 def decode(text: str, model, keep: frozenset[str] = frozenset(), extra: Lexicon | None = None) -> Result:
     """Analyse ``text`` and return the shared :class:`Result`."""
     a = analyse(text, model, keep, extra)
-    return a.result(model.edit_threshold, Script.of(text).traditional)
+    return a.result(model.edit_threshold)
