@@ -172,7 +172,7 @@ def analyse(
         pos_delta += max(ds) > 1.0
     hyps = [h for h in evidence.values() if max(h.deltas) > MIN_DELTA or h.candidate.sources & _TABLE]
     _featurise(hyps, set(words), odd, model)
-    _score_pairs(model, hyps, len(words), pos_delta)
+    score_pairs(model, hyps, len(words))
     pairs: dict[str, list[PairEvidence]] = defaultdict(list)
     for h in hyps:
         pairs[h.spun].append(h)
@@ -195,7 +195,6 @@ def _featurise(hyps: list[PairEvidence], present: set[str], odd: dict, model) ->
         other = (ms[1] if len(ms) > 1 else 0.0) if m >= ms[0] else ms[0]
         margins.append(m - other)
         ranks.append(ms.index(m))
-    fan = _fanout(model)
     X = pair_matrix(
         [h.deltas for h in hyps], margins, [h.candidate.sources for h in hyps],
         [h.candidate.similarity for h in hyps], [word_freq(h.spun) for h in hyps],
@@ -207,7 +206,7 @@ def _featurise(hyps: list[PairEvidence], present: set[str], odd: dict, model) ->
         [
             [
                 odd[h.spun][0] / odd[h.spun][2], odd[h.spun][1] / odd[h.spun][2], len(top[h.spun]), r,
-                _freq_rank(model, h.spun), fan(h.candidate.word), fan(h.spun),
+                _freq_rank(model, h.spun), _fanout(model, h.candidate.word), _fanout(model, h.spun),
             ]
             for h, r in zip(hyps, ranks, strict=True)
         ]
@@ -217,16 +216,13 @@ def _featurise(hyps: list[PairEvidence], present: set[str], odd: dict, model) ->
         h.features = row
 
 
-def _fanout(model):
+def _fanout(model, word: str) -> float:
+    """log(1 + number of words ``word`` may stand for): a channel prior (spinners pick among them)."""
     cache = model.__dict__.setdefault("_fan_cache", {})
-
-    def fan(word: str) -> float:
-        v = cache.get(word)
-        if v is None:
-            v = cache[word] = math.log1p(len(model.lexicon.candidates(word)))
-        return v
-
-    return fan
+    v = cache.get(word)
+    if v is None:
+        v = cache[word] = math.log1p(len(model.lexicon.candidates(word)))
+    return v
 
 
 def _freq_rank(model, word: str) -> float:
@@ -246,22 +242,25 @@ def density_features(p1: list[float], n_words: int) -> list[float]:
     return [100.0 * sum(p >= 0.5 for p in ps) / n, 100.0 * sum(ps) / n]
 
 
-def _score_pairs(model, hyps: list[PairEvidence], n_words: int, pos_delta: int) -> None:
-    if not hyps or model.pair_stage1 is None:
-        return
+def stage2_matrix(model, hyps: list[PairEvidence], n_words: int) -> np.ndarray:
+    """Score ``hyps`` with stage 1 (sets ``p1``) and return stage 2's inputs: each pair's
+    features plus the document's density computed from the stage-1 probabilities."""
     X = np.vstack([h.features for h in hyps])
-    p1 = model.pair_stage1.predict(X)
     best: dict[str, float] = {}
-    for h, p in zip(hyps, p1, strict=True):
+    for h, p in zip(hyps, model.pair_stage1.predict(X), strict=True):
         h.p1 = float(p)
         best[h.spun] = max(best.get(h.spun, 0.0), h.p1)
     dens = density_features(list(best.values()), n_words)
-    if model.pair_stage2 is None:
-        for h in hyps:
-            h.p2 = max(h.p1, TABLE_CONFIDENCE) if h.candidate.sources & _TABLE else h.p1
+    return np.hstack([X, np.tile(dens, (len(hyps), 1))])
+
+
+def score_pairs(model, hyps: list[PairEvidence], n_words: int) -> None:
+    """Set ``p1`` and ``p2`` of every hypothesis (user table pairs get at least TABLE_CONFIDENCE)."""
+    if not hyps or model.pair_stage1 is None:
         return
-    X2 = np.hstack([X, np.tile(dens, (len(hyps), 1))])
-    for h, p in zip(hyps, model.pair_stage2.predict(X2), strict=True):
+    X2 = stage2_matrix(model, hyps, n_words)
+    p2 = model.pair_stage2.predict(X2) if model.pair_stage2 is not None else [h.p1 for h in hyps]
+    for h, p in zip(hyps, p2, strict=True):
         h.p2 = max(float(p), TABLE_CONFIDENCE) if h.candidate.sources & _TABLE else float(p)
 
 

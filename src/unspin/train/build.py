@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unspin.decode.document import _score_pairs, analyse, density_features
+from unspin.decode.document import analyse, score_pairs, stage2_matrix
 from unspin.decode.features import doc_vector
 from unspin.lexicon import Lexicon, Source, sources
 from unspin.lm import BigramLM, InterpolatedLM, load_kenlm
@@ -114,31 +114,28 @@ def _labelled(
     return out
 
 
-def _fit_all(model: Model, analyses, keys, progress: Callable[[str], None]) -> dict:
+def _fit_all(model: Model, analyses, keys, progress: Callable[[str], None]) -> None:
     hyps, labels = [], []
     for a, key in zip(analyses, keys, strict=True):
-        for row in a.pairs.values():
-            for h in row:
-                hits = sum(key.get(a.spans[p]) == h.candidate.word for p in h.positions)
-                hyps.append(h)
-                labels.append(hits * 2 >= len(h.positions) and hits > 0)
+        for h in _hyps(a):
+            hits = sum(key.get(a.spans[p]) == h.candidate.word for p in h.positions)
+            hyps.append(h)
+            labels.append(hits * 2 >= len(h.positions) and hits > 0)
     y = np.array(labels, dtype=float)
     X = np.vstack([h.features for h in hyps])
     progress(f"fitting pair model on {len(y):,} hypotheses ({int(y.sum()):,} true swaps)")
     model.pair_stage1 = Trees.fit(X, y, seed=1)
     # stage 2: add document density computed from stage-1 probabilities
-    X2 = []
-    for a in analyses:
-        model.pair_stage2 = None
-        hs = [h for row in a.pairs.values() for h in row]
-        _score_pairs(model, hs, len(a.words), a.pos_delta)
-        best: dict[str, float] = {}
-        for h in hs:
-            best[h.spun] = max(best.get(h.spun, 0.0), h.p1)
-        dens = density_features(list(best.values()), len(a.words))
-        X2.extend(np.concatenate([h.features, dens]) for h in hs)
-    model.pair_stage2 = Trees.fit(np.array(X2), y, seed=2)
-    return {"hyps": hyps, "y": y}
+    X2 = [stage2_matrix(model, _hyps(a), len(a.words)) for a in analyses if a.pairs]
+    model.pair_stage2 = Trees.fit(np.vstack(X2), y, seed=2)
+
+
+def _hyps(a) -> list:
+    return [h for row in a.pairs.values() for h in row]
+
+
+def _rescore(model: Model, a) -> None:
+    score_pairs(model, _hyps(a), len(a.words))
 
 
 def _choose_threshold(p: np.ndarray, y: np.ndarray, target_precision: float) -> float:
@@ -210,8 +207,7 @@ def train(
     progress(f"edit threshold {model.settings['edit_threshold']} (validation precision >= {target_precision})")
     dX, dy = [], []
     for a, key in zip(analyses, keys, strict=True):
-        hs = [h for row in a.pairs.values() for h in row]
-        _score_pairs(model, hs, len(a.words), a.pos_delta)
+        _rescore(model, a)
         best_p = [max(h.p2 for h in row) for row in a.pairs.values()]
         dX.append(doc_vector(best_p, len(a.words), a.pos_delta, model.edit_threshold))
         dy.append(bool(key))
@@ -231,8 +227,7 @@ def train(
 def _fit_stats(model: Model, analyses, keys) -> dict:
     ps, ys = [], []
     for a, key in zip(analyses, keys, strict=True):
-        hs = [h for row in a.pairs.values() for h in row]
-        _score_pairs(model, hs, len(a.words), a.pos_delta)
+        _rescore(model, a)
         for row in a.pairs.values():
             best = max(row, key=lambda h: h.p2)
             spun_pos = [p for p in best.positions if a.spans[p] in key]
