@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import random
+import subprocess
+import sys
+import warnings
+
 import pytest
 
-from unspin.errors import InputError
-from unspin.text.decode import check_text, decode_bytes, read_input
+from unspin.errors import InputError, UnspinWarning
+from unspin.text.decode import check_text, clean_text, decode_bytes, read_input
 from unspin.text.script import Script, to_simplified, to_traditional
 from unspin.text.segment import tokenize
 
@@ -60,3 +66,100 @@ def test_tokens_cover_text_exactly():
     toks = tokenize(text)
     assert "".join(t.word for t in toks) == text
     assert all(text[t.start : t.end] == t.word for t in toks)
+
+
+# --- stray control characters ---------------------------------------------------------------
+
+CONTROLS = "\x00\x08\x0b\x1b\x7f\x85\x9f"
+PAGE = "市教育局昨天召开新闻发布会，宣布今年将新建二十所公立幼儿园。\n" * 20
+
+
+def _stray(text: str = PAGE) -> str:
+    """``text`` with one of each control character scattered in it."""
+    cut = len(text) // (len(CONTROLS) + 1)
+    return "".join(text[i * cut : (i + 1) * cut] + c for i, c in enumerate(CONTROLS)) + text[len(CONTROLS) * cut :]
+
+
+def test_stray_controls_are_removed_not_refused():
+    data = _stray().encode("utf-8")
+    assert decode_bytes(data) == PAGE
+    assert decode_bytes(_stray().replace("\x85", "").replace("\x9f", "").encode("gbk")) == PAGE
+    assert clean_text("今年\t要\r\n交付\x00") == ("今年\t要\r\n交付", "1 control character")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        bytes(range(256)) * 50,
+        b"\x89PNG\r\n\x1a\n" + random.Random(1).randbytes(5000),
+        TEXT.encode("utf-16-le") * 20,  # no BOM: NULs all over
+        ("\x9b" * 20 + TEXT).encode("utf-8") * 20,  # C1 controls after decoding
+    ],
+)
+def test_real_binary_still_refused(data):
+    with pytest.raises(InputError, match="binary"):
+        decode_bytes(data)
+
+
+def test_read_input_warns_once_with_the_path(tmp_path):
+    p = tmp_path / "page.txt"
+    p.write_bytes(_stray().encode("utf-8"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert read_input(p) == PAGE
+    assert [str(w.message) for w in caught] == [f"removed {len(CONTROLS)} control characters from {p}"]
+    assert caught[0].category is UnspinWarning
+
+
+@pytest.mark.parametrize(
+    ("text", "removed"),
+    [
+        (TEXT[:5] + "\x00\x1b" + TEXT[5:], "2 control characters"),
+        (TEXT + "\ud800", "1 lone surrogate"),
+        ("\udfff" + TEXT + "\x7f", "1 control character and 1 lone surrogate"),
+    ],
+)
+def test_api_text_is_cleaned_with_a_warning(text, removed):
+    with pytest.warns(UnspinWarning, match=f"removed {removed} from the text"):
+        assert check_text(text) == TEXT
+
+
+def test_surrogate_pairs_are_joined_not_dropped():
+    assert clean_text("今年\ud83d\ude00") == ("今年😀", "")
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    env.pop("UNSPIN_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "unspin.cli", *args], capture_output=True, env=env, timeout=120)
+
+
+def test_cli_warning_is_one_line(tmp_path, monkeypatch, capsys):
+    """The warning line and exit code, with the model stubbed out (fast, model-independent)."""
+    from unspin import api
+    from unspin.cli import engine, main
+
+    class Fake:
+        threshold = 0.5
+
+        def detect_record(self, path, evidence):
+            return {"spin_probability": 0.1, "label": "original", "chars": 1, "path": path, "evidence": []}
+
+    monkeypatch.setattr(engine, "engine_kwargs", lambda args: {})
+    monkeypatch.setattr(api, "detect", lambda text, **kw: Fake())
+    p = tmp_path / "page.txt"
+    p.write_bytes(_stray().encode("utf-8"))
+    assert main(["detect", str(p)]) == 0
+    assert capsys.readouterr().err == f"unspin: warning: removed {len(CONTROLS)} control characters from {p}\n"
+
+
+def test_cli_detect_cleans_controls_and_refuses_binary(tmp_path):
+    page, png = tmp_path / "page.txt", tmp_path / "image.png"
+    page.write_bytes(_stray().encode("utf-8"))
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + random.Random(2).randbytes(5000))
+    ok = _run_cli("detect", str(page))
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stderr.decode() == f"unspin: warning: removed {len(CONTROLS)} control characters from {page}\n"
+    bad = _run_cli("detect", str(png))
+    assert bad.returncode == 2
+    assert len(bad.stderr.decode().splitlines()) == 1 and "binary" in bad.stderr.decode()

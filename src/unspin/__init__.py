@@ -6,13 +6,13 @@
 """
 
 from unspin.api import detect, restore
-from unspin.errors import InputError, ModelError, UnspinError
+from unspin.errors import InputError, ModelError, UnspinError, UnspinWarning
 from unspin.model import Model, load_model
 from unspin.result import DEFAULT_THRESHOLD, Edit, Result
 from unspin.trace import trace
 
 __all__ = [
-    "DEFAULT_THRESHOLD", "Edit", "InputError", "Model", "ModelError", "Result", "UnspinError",
+    "DEFAULT_THRESHOLD", "Edit", "InputError", "Model", "ModelError", "Result", "UnspinError", "UnspinWarning",
     "detect", "load_model", "restore", "trace",
 ]
 __version__ = "0.1.0"

@@ -35,3 +35,11 @@ class IndexError_(UnspinError):
     """A trace index is missing, corrupt or inconsistent."""
 
     exit_code = 4
+
+
+class UnspinWarning(UserWarning):
+    """Input was usable after a repair (e.g. control characters removed).
+
+    The CLI prints it as one line, ``unspin: warning: <message>``; filter it with
+    ``warnings.simplefilter("ignore", UnspinWarning)``.
+    """

@@ -43,6 +43,7 @@ class Result:
     spin_probability: float
     edits: list[Edit] = field(default_factory=list)
     threshold: float = DEFAULT_THRESHOLD
+    note: str | None = None  # e.g. why a verdict was lowered
 
     @property
     def label(self) -> str:
@@ -64,6 +65,7 @@ class Result:
             "spin_probability": round(self.spin_probability, 6),
             "label": self.label,
             "edits": [e.to_dict() for e in self.edits],
+            **({"note": self.note} if self.note else {}),
         }
 
     def detect_record(self, path: str | None = None, k: int = 5) -> dict[str, Any]:
@@ -74,6 +76,7 @@ class Result:
             "label": self.label,
             "chars": self.chars,
             "evidence": [e.to_dict() for e in self.evidence(k)],
+            **({"note": self.note} if self.note else {}),
         }
 
 

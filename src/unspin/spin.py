@@ -1,8 +1,12 @@
 """A synthetic spinner, the way 伪原创 tools work: one fixed table, each hit replaced with probability r.
 
-Used to train the classifiers and by ``unspin eval``.  Tables are built from synonym
-groups by :func:`random_table`; :func:`spin` returns the spun text and the exact record
-of every swap (the answer key).
+Used to train the classifiers and by ``unspin eval``.  A table maps an original word to
+the one word this spinner writes for it.  Tables come from a real spinner table
+(:func:`choose_table`: one choice per original word, kept for the whole document, as
+real tools do) or from synonym groups (:func:`random_table`).  :func:`spin` returns the
+spun text and the exact record of every swap (the answer key).  It matches either
+jieba words (``mode="words"``) or raw characters, longest entry first, the way plain
+string-replacing tools do (``mode="chars"``: such tools also swap inside longer words).
 
 >>> table = {"今年": "本年", "交付": "交给"}
 >>> spun = spin("雷军:今年要交付", table, r=1.0, seed=0)
@@ -50,19 +54,59 @@ def random_table(groups: Iterable[list[str]], seed: int, coverage: float = 1.0) 
     return table
 
 
-def spin(text: str, table: dict[str, str], r: float, seed: int) -> Spun:
-    """Replace each token found in ``table`` with probability ``r``."""
+def choose_table(table: dict[str, list[str]], seed: int, coverage: float = 1.0) -> dict[str, str]:
+    """One spinner's fixed choice from a real table (``original -> [spun, ...]``).
+
+    Entries with a one-character original are left out (no tool is that careless, and
+    the restorer works on words); ``coverage`` is the share of entries this tool has.
+
+    >>> choose_table({"今年": ["本年", "当年"], "车": ["轿"]}, seed=1)
+    {'今年': '当年'}
+    """
+    rng = random.Random(seed)
+    out: dict[str, str] = {}
+    for orig in sorted(table):
+        if len(orig) >= 2 and rng.random() < coverage:
+            out[orig] = rng.choice(sorted(table[orig]))
+    return out
+
+
+def _units(text: str, table: dict[str, str], mode: str) -> list[str]:
+    """The text cut into the pieces the spinner looks up: jieba words, or longest table matches."""
+    if mode == "words":
+        return [t.word for t in tokenize(text)]
+    longest = max((len(k) for k in table), default=1)
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        for k in range(min(longest, n - i), 1, -1):
+            if text[i : i + k] in table:
+                out.append(text[i : i + k])
+                i += k
+                break
+        else:
+            out.append(text[i])
+            i += 1
+    return out
+
+
+def spin(text: str, table: dict[str, str], r: float, seed: int, mode: str = "words") -> Spun:
+    """Replace each hit of ``table`` with probability ``r`` (``mode``: see module docstring).
+
+    >>> spin("比较大", {"比较": "比力"}, r=1.0, seed=0, mode="chars").text
+    '比力大'
+    """
     rng = random.Random(seed)
     out: list[str] = []
     swaps: list[Swap] = []
     pos = 0
-    for tok in tokenize(text):
-        new = table.get(tok.word)
+    for unit in _units(text, table, mode):
+        new = table.get(unit)
         if new is not None and rng.random() < r:
-            swaps.append(Swap(pos, pos + len(new), new, tok.word))
+            swaps.append(Swap(pos, pos + len(new), new, unit))
             out.append(new)
             pos += len(new)
         else:
-            out.append(tok.word)
-            pos += len(tok.word)
+            out.append(unit)
+            pos += len(unit)
     return Spun("".join(out), swaps)

@@ -1,7 +1,8 @@
 """The ``unspin`` command line: one module per group of commands, each adding its subparsers.
 
 Errors reach the user as one line (``unspin: error: ...`` plus a hint) and a non-zero
-exit code; set ``UNSPIN_DEBUG=1`` to see tracebacks.
+exit code; set ``UNSPIN_DEBUG=1`` to see tracebacks.  Warnings about repaired input
+(:class:`~unspin.errors.UnspinWarning`) are one line too: ``unspin: warning: ...``.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 
-from unspin.errors import UnspinError
+from unspin.errors import UnspinError, UnspinWarning
 
 COMMAND_MODULES = ["unspin.cli.engine", "unspin.cli.trace", "unspin.cli.serve", "unspin.cli.scan"]
 """Each module defines ``register(subparsers)``; a subparser sets ``func(args) -> int``."""
@@ -34,6 +36,15 @@ def _version() -> str:
     return __version__
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """``unspin: warning: <message>`` for :class:`UnspinWarning`; Python's format for others."""
+    if issubclass(category, UnspinWarning):
+        text = f"unspin: warning: {message}\n"
+    else:
+        text = warnings.formatwarning(message, category, filename, lineno, line)
+    (file or sys.stderr).write(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -41,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", UnspinWarning)
+            warnings.showwarning = _show_warning
+            return int(args.func(args) or 0)
     except UnspinError as exc:
         print(f"unspin: error: {exc.message}", file=sys.stderr)
         if exc.hint:

@@ -31,21 +31,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--corpus", nargs="+", metavar="FILE", help="your clean corpus: .txt, .jsonl, .gz, folders")
     p.add_argument("--text-field", default="text", help="JSONL field holding the text (default: text)")
     p.add_argument("--out", default=None, help="model folder to write (default: the built-in model)")
-    p.add_argument("--max-docs", type=int, default=3000, help="training documents (default 3000)")
+    p.add_argument("--max-docs", type=int, default=5000, help="training documents (default 5000)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--lm", metavar="PATH", help="KenLM model (default: libime zh_CN.lm)")
     p.add_argument("--base-model", metavar="PATH", help="with --corpus: model whose lexicon to start from")
     p.add_argument("--rebuild-lexicon", action="store_true", help="with --corpus: rebuild the lexicon too")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("eval", help="measure restore and detect on held-out synthetic spin")
+    p = sub.add_parser("eval", help="measure restore and detect on held-out text spun with real spinner tables")
     p.add_argument("--corpus", nargs="+", metavar="FILE", help="clean held-out text (default: registry held-out part)")
     p.add_argument("--text-field", default="text")
-    p.add_argument("--docs", type=int, default=300, help="documents per setting (default 300)")
-    p.add_argument("--rates", default="0.2,0.5,0.8", help="spin rates r (default 0.2,0.5,0.8)")
-    p.add_argument("--lengths", default="100,500,1500", help="document lengths in characters")
+    p.add_argument("--table", nargs="+", default=[], metavar="FILE",
+                   help="also spin with these spinner tables (original<TAB>spun or original→spun lines)")
+    p.add_argument("--spin-mode", choices=["chars", "words"], default="chars",
+                   help="real-table spinners match raw characters like string-replacing tools (default) or jieba words")
+    p.add_argument("--no-thesaurus", action="store_true", help="skip the thesaurus spinner (first-round eval)")
+    p.add_argument("--docs", type=int, default=200, help="documents per setting (default 200)")
+    p.add_argument("--rates", default="0.5,0.8", help="spin rates r (default 0.5,0.8)")
+    p.add_argument("--lengths", default="100,300,500,1500", help="document lengths in characters")
     p.add_argument("--holdout", type=float, default=0.3,
-                   help="share of spinner pairs removed from the restorer's lexicon (unseen tables)")
+                   help="thesaurus spinner: share of its pairs removed from the restorer's lexicon")
     p.add_argument("--json", metavar="FILE", help="write the report as JSON")
     p.add_argument("--markdown", metavar="FILE", help="write the report as Markdown")
     p.add_argument("--seed", type=int, default=7)
@@ -116,7 +121,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     report = evaluate(
         model_path=args.model, corpus=args.corpus, text_field=args.text_field, docs=args.docs,
         rates=[float(x) for x in args.rates.split(",")], lengths=[int(x) for x in args.lengths.split(",")],
-        holdout=args.holdout, seed=args.seed, progress=lambda m: print(m, file=sys.stderr),
+        holdout=args.holdout, seed=args.seed, tables=args.table, mode=args.spin_mode,
+        thesaurus=not args.no_thesaurus, progress=lambda m: print(m, file=sys.stderr),
     )
     md = to_markdown(report)
     if args.json:

@@ -6,6 +6,11 @@ the confidence) is made once per pair and applied at every occurrence.  Two stag
 stage 1 scores each pair from its own evidence; the document's overall spin density
 (how many stage-1 pairs look spun) then feeds stage 2, so a word in a heavily spun
 document needs less evidence than the same word in clean text.
+
+Two guards sit on top of the classifiers: an edit that deletes or adds characters of a
+word (低收入 -> 收入, 扬州市 -> 扬州) needs far stronger evidence than a same-length swap
+(:data:`CONTAINS_THRESHOLD`), and a "spun" verdict with no edit to show for it is
+lowered below the threshold and says so (``Result.note``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numpy as np
 
 from unspin.decode.features import doc_vector, pair_matrix
 from unspin.lexicon import Candidate, Lexicon, Source
-from unspin.result import Edit, Result, apply_edits
+from unspin.result import DEFAULT_THRESHOLD, Edit, Result, apply_edits
 from unspin.text.script import Script, to_simplified, to_traditional
 from unspin.text.segment import Token, tokenize, word_freq
 
@@ -50,14 +55,28 @@ class Analysis:
     spin_probability: float
     pos_delta: int = 0  # occurrences where some candidate beats the written word by > 10x
     traditional: bool = False  # the input was Traditional script: originals are given back in it
+    public: int = 0  # occurrences of words the public spinner table writes
+    preferred: int = 0  # ... of which the LM prefers one of the table's originals
+    originals: int = 0  # occurrences of words the public table rewrites (left in place)
+
+    def doc_vector(self, edit_threshold: float) -> list[float]:
+        """The detector's features from the current pair probabilities (see ``DOC_FEATURES``)."""
+        best_p = [max(h.p2 for h in row) for row in self.pairs.values()]
+        return doc_vector(
+            best_p, len(self.words), self.pos_delta, edit_threshold, self.public, self.preferred, self.originals
+        )
 
     def result(self, edit_threshold: float, max_alternatives: int = 4) -> Result:
-        """Turn the evidence into the shared :class:`Result` (edits above ``edit_threshold``)."""
+        """Turn the evidence into the shared :class:`Result` (edits above ``edit_threshold``).
+
+        A "spun" verdict that no edit supports is lowered below the default threshold,
+        with a note saying so.
+        """
         edits: list[Edit] = []
         for hyps in self.pairs.values():
             ranked = sorted(hyps, key=lambda h: -h.p2)
             best = ranked[0]
-            if best.p2 < edit_threshold:
+            if best.p2 < edit_threshold or not _passes_guard(best, edit_threshold):
                 continue
             alts = [h.candidate.word for h in ranked[1:] if h.p2 >= 0.05][:max_alternatives]
             orig = best.candidate.word
@@ -67,19 +86,45 @@ class Analysis:
                 s, e = self.spans[pos]
                 edits.append(Edit(s, e, self.text[s:e], orig, round(best.p2, 4), alts))
         edits.sort(key=lambda e: e.start)
-        return Result(self.text, apply_edits(self.text, edits), self.spin_probability, edits)
+        prob, note = self.spin_probability, None
+        if not edits and prob >= DEFAULT_THRESHOLD:
+            prob = min(prob, NO_EVIDENCE_CAP)
+            note = "reads like spun text, but no swapped word can be shown: verdict lowered"
+        return Result(self.text, apply_edits(self.text, edits), prob, edits, note=note)
+
+
+def _contains(spun: str, original: str) -> bool:
+    """True when one word holds the other: restoring would delete or add characters of a word."""
+    return spun in original or original in spun
+
+
+def _passes_guard(h: PairEvidence, edit_threshold: float) -> bool:
+    """Edits that delete or add part of a word need far stronger evidence (see module docstring)."""
+    if not _contains(h.spun, h.candidate.word) or h.candidate.sources & _TRUSTED:
+        return True
+    return h.p2 >= max(edit_threshold, CONTAINS_THRESHOLD) and min(h.deltas) >= CONTAINS_MIN_DELTA
 
 
 def _rank(c: Candidate) -> float:
     strong = bool(c.sources & _STRONG)
-    return 3.0 * strong + bool(c.sources & _CNSYN) + c.similarity + 0.3 * math.log10(word_freq(c.word) + 1)
+    return (
+        4.0 * bool(c.sources & _PUBLIC) + 3.0 * strong + bool(c.sources & _CNSYN) + c.similarity
+        + 0.3 * math.log10(word_freq(c.word) + 1)
+    )
 
 
 _STRONG = int(Source.CILIN | Source.USER | Source.LEARNED)
+_TRUSTED = int(Source.USER | Source.LEARNED | Source.TABLE)
 _CNSYN = int(Source.CNSYN)
 _TABLE = int(Source.TABLE)
+_PUBLIC = int(Source.PUBLIC)
 MIN_DELTA = 0.0  # a hypothesis is kept only if it makes some occurrence more probable
 TABLE_CONFIDENCE = 0.9  # floor for user-asserted spinner-table pairs (Source.TABLE)
+CONTAINS_THRESHOLD = 0.97  # pair probability an edit that deletes/adds part of a word needs
+CONTAINS_MIN_DELTA = 1.0  # ... and every occurrence must read 10x better restored
+PUBLIC_PREFERRED = 0.3  # log10 gain at which the LM "prefers" a public-table original (2x)
+NO_EVIDENCE_CAP = 0.45  # a verdict with no edit to show is lowered to this
+MAX_MERGE = 4  # tokens joined at most to find a spun word the segmenter split
 
 
 def _candidates(model, word: str, extra: Lexicon | None) -> list[Candidate]:
@@ -100,24 +145,54 @@ def _candidates(model, word: str, extra: Lexicon | None) -> list[Candidate]:
     return cands
 
 
-def _merge_singles(toks: list[Token], lexicon: Lexicon, extra: Lexicon | None) -> list[Token]:
-    """Join two adjacent one-character tokens that form a lexicon word.
+def _public_spun(model, word: str) -> bool:
+    """True when the public spinner table writes ``word`` (it has a ``Source.PUBLIC`` candidate)."""
+    cache = model.__dict__.setdefault("_public_cache", {})
+    v = cache.get(word)
+    if v is None:
+        v = cache[word] = any(c.sources & _PUBLIC for c in model.lexicon.candidates(word))
+    return v
 
-    A spinner's rare words are often split by the segmenter (本年 -> 本 / 年), which would
-    hide them from the decoder.
+
+def _public_originals(model) -> frozenset[str]:
+    """Words the public table (known part) rewrites: a spinner leaves few of them in place."""
+    v = model.__dict__.get("_public_originals")
+    if v is None:
+        from unspin.lexicon import public
+
+        v = model.__dict__["_public_originals"] = frozenset(o for o, _ in public.pairs("known"))
+    return v
+
+
+def _merge_split(toks: list[Token], model, extra: Lexicon | None) -> list[Token]:
+    """Join adjacent tokens that together form a word a spinner writes.
+
+    A spinner's odd words are often split by the segmenter (本年 -> 本 / 年,
+    不克不及 -> 不克 / 不及), which would hide them from the decoder.  Two one-character
+    tokens are joined when they form any lexicon word; up to :data:`MAX_MERGE` tokens
+    when they form a word of the public spinner table.
     """
+    lexicon = model.lexicon
     out: list[Token] = []
-    i = 0
-    while i < len(toks):
+    i, n = 0, len(toks)
+    while i < n:
         t = toks[i]
-        if len(t.word) == 1 and i + 1 < len(toks) and len(toks[i + 1].word) == 1 and t.end == toks[i + 1].start:
-            pair = t.word + toks[i + 1].word
-            if pair in lexicon or (extra is not None and pair in extra):
-                out.append(Token(pair, t.start, toks[i + 1].end))
-                i += 2
+        merged = None
+        for k in range(min(MAX_MERGE, n - i), 1, -1):
+            span = toks[i : i + k]
+            word = "".join(x.word for x in span)
+            if len(word) > 6 or not word.strip() or word not in lexicon and (extra is None or word not in extra):
                 continue
-        out.append(t)
-        i += 1
+            singles = k == 2 and len(t.word) == 1 and len(span[1].word) == 1
+            if singles or _public_spun(model, word) or (extra is not None and word in extra):
+                merged = Token(word, t.start, span[-1].end)
+                i += k
+                break
+        if merged is None:
+            out.append(t)
+            i += 1
+        else:
+            out.append(merged)
     return out
 
 
@@ -137,7 +212,7 @@ def analyse(
     """Gather and score the evidence for every candidate swap in ``text``."""
     traditional = Script.of(text).traditional
     simple = to_simplified(text) if traditional else text
-    toks = _merge_singles([t for t in tokenize(simple) if not t.word.isspace()], model.lexicon, extra)
+    toks = _merge_split([t for t in tokenize(simple) if not t.word.isspace()], model, extra)
     words = [t.word for t in toks]
     spans = [(t.start, t.end) for t in toks]
     blocked = _blocked(simple, keep) if keep else None
@@ -145,7 +220,7 @@ def analyse(
     lexicon = model.lexicon
     evidence: dict[tuple[str, str], PairEvidence] = {}
     odd: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])  # per spun word: how odd it reads
-    pos_delta = 0
+    pos_delta = public = preferred = 0
     for j, w in enumerate(words):
         if len(w) < 2 or (w not in lexicon and (extra is None or w not in extra)):
             continue
@@ -170,19 +245,26 @@ def analyse(
         o[1] += sum(ds) / len(ds)
         o[2] += 1
         pos_delta += max(ds) > 1.0
+        if _public_spun(model, w):
+            public += 1
+            gains = [d for c, d in zip(cands, ds, strict=True) if c.sources & _PUBLIC]
+            preferred += max(gains, default=0.0) > PUBLIC_PREFERRED
     hyps = [h for h in evidence.values() if max(h.deltas) > MIN_DELTA or h.candidate.sources & _TABLE]
     _featurise(hyps, set(words), odd, model)
     score_pairs(model, hyps, len(words))
     pairs: dict[str, list[PairEvidence]] = defaultdict(list)
     for h in hyps:
         pairs[h.spun].append(h)
-    best_p = [max(h.p2 for h in row) for row in pairs.values()]
-    dvec = doc_vector(best_p, len(words), pos_delta, model.edit_threshold)
-    prob = float(model.doc.predict(np.array([dvec]))[0]) if model.doc else 0.0
-    return Analysis(text, spans, words, dict(pairs), dvec, prob, pos_delta, traditional)
+    originals = _public_originals(model)
+    n_orig = sum(w in originals for w in words)
+    a = Analysis(text, spans, words, dict(pairs), [], 0.0, pos_delta, traditional, public, preferred, n_orig)
+    a.doc_features = a.doc_vector(model.edit_threshold)
+    a.spin_probability = float(model.doc.predict(np.array([a.doc_features]))[0]) if model.doc else 0.0
+    return a
 
 
 def _featurise(hyps: list[PairEvidence], present: set[str], odd: dict, model) -> None:
+    originals = _public_originals(model)
     means = [sum(h.deltas) / len(h.deltas) for h in hyps]
     top: dict[str, list[float]] = defaultdict(list)
     for h, m in zip(hyps, means, strict=True):
@@ -201,6 +283,8 @@ def _featurise(hyps: list[PairEvidence], present: set[str], odd: dict, model) ->
         [word_freq(h.candidate.word) for h in hyps],
         [bool(set(h.spun) & set(h.candidate.word)) for h in hyps],
         [len(h.candidate.word) - len(h.spun) for h in hyps], [h.candidate.word in present for h in hyps],
+        [_contains(h.spun, h.candidate.word) for h in hyps],
+        [h.spun in originals for h in hyps],
     )
     extra = np.array(
         [

@@ -31,6 +31,7 @@ class Source(IntFlag):
     USER = 8
     LEARNED = 16
     TABLE = 32  # a directed spun -> original entry the user asserts: always applied
+    PUBLIC = 64  # the public 伪原创 table (known part): real spinners' lineage, still only a candidate
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,10 @@ from typing import BinaryIO
 
 from unspin.errors import InputError
 from unspin.scan.record import Doc
+from unspin.text.page import HTML_EXTS
 
 JSONL_EXTS = (".jsonl", ".ndjson", ".json")
 COMPRESSIONS = ("", ".gz", ".zst")
-HTML_EXTS = (".html", ".htm")
 
 
 def input_kind(path: str | Path) -> str:

@@ -6,7 +6,6 @@ Each step takes and returns a :class:`Doc`; a rejected doc passes through untouc
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import Counter
 from functools import cache
@@ -16,7 +15,8 @@ from unspin.errors import InputError
 from unspin.scan.options import ScanOptions
 from unspin.scan.record import Doc, Shard, ShardResult
 from unspin.scan.summary import HIST_BINS, hist_bin
-from unspin.text.decode import MAX_BYTES, decode_bytes, han_count
+from unspin.text.decode import MAX_BYTES, clean_text, decode_bytes, han_count
+from unspin.text.page import main_text
 
 
 def decode(doc: Doc, encoding: str | None = None) -> Doc:
@@ -34,11 +34,7 @@ def extract(doc: Doc) -> Doc:
     """Main article text of an HTML page (trafilatura; boilerplate and menus dropped)."""
     if doc.reject or not doc.html:
         return doc
-    import trafilatura
-
-    logging.getLogger("trafilatura").setLevel(logging.ERROR)
-    page = doc.raw if doc.raw is not None else doc.text
-    text = trafilatura.extract(page, include_comments=False, include_tables=False) if page else None
+    text = main_text(doc.raw if doc.raw is not None else doc.text or "")
     if not text:
         return doc.fail("no_main_text", "no article text found in the HTML")
     doc.text, doc.raw, doc.html = text, None, False
@@ -46,10 +42,10 @@ def extract(doc: Doc) -> Doc:
 
 
 def check(doc: Doc) -> Doc:
-    """Reject empty, non-Chinese and oversized texts (what ``unspin.detect`` would refuse)."""
+    """Drop control characters; reject empty, non-Chinese and oversized texts (as ``unspin.detect``)."""
     if doc.reject:
         return doc
-    text = doc.text or ""
+    text = doc.text = clean_text(doc.text or "")[0]
     if not text.strip():
         return doc.fail("empty", "text is empty")
     if len(text) > MAX_BYTES:

