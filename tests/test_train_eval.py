@@ -29,7 +29,8 @@ def test_train_on_user_corpus_then_restore(user_corpus, tmp_path, capsys):
                  "--max-docs", "70"]) == 0
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
     assert meta["built_with"] == "unspin train --corpus" and meta["documents"] >= 50
-    assert (out / "corpus_lm.pkl.gz").is_file() and (out / "pairs.pkl").is_file()
+    assert meta["format"] == 2 and set(meta["files"]) >= {"corpus_lm.json.gz", "pairs.npz", "lexicon.tsv.gz"}
+    assert not list(out.glob("*.pkl*"))  # data files only: nothing is pickled
     capsys.readouterr()
     assert main(["restore", "examples/spun.txt", "--format", "json", "--model", str(out)]) == 0
     res = json.loads(capsys.readouterr().out)
@@ -45,14 +46,28 @@ def test_train_corpus_needs_out_and_enough_text(user_corpus, tmp_path, capsys):
     assert "usable documents" in capsys.readouterr().err
 
 
-def test_eval_reports_every_setting(tmp_path, capsys):
+def test_eval_reports_every_spinner_and_setting(tmp_path, capsys):
     js, md = tmp_path / "r.json", tmp_path / "r.md"
-    assert main(["eval", "--docs", "6", "--lengths", "300", "--rates", "0.5,0.8", "--json", str(js),
-                 "--markdown", str(md)]) == 0
+    table = tmp_path / "my-table.txt"
+    table.write_text("今年→本年\n发展→成长\n问题→题目\n", encoding="utf-8")
+    assert main(["eval", "--docs", "6", "--lengths", "300", "--rates", "0.5,0.8", "--table", str(table),
+                 "--json", str(js), "--markdown", str(md)]) == 0
     report = json.loads(js.read_text(encoding="utf-8"))
-    assert [(r["length"], r["r"]) for r in report["rows"]] == [(300, 0.5), (300, 0.8)]
+    spinners = ["public-heldout", "public-known", "table:my-table.txt", "real-tool", "thesaurus"]
+    assert [(r["spinner"], r["length"], r["r"]) for r in report["rows"]] == [
+        (s, 300, r) for s in spinners for r in (0.5, 0.8)
+    ]
     for row in report["rows"]:
         assert 0.0 <= row["precision"] <= 1.0 and 0.0 <= row["recall"] <= 1.0
-        assert 0.0 <= row["roc_auc"] <= 1.0
+        assert set(row["by_kind"]) <= {"known", "heldout", "other"}
+    held = [r for r in report["rows"] if r["spinner"] == "public-heldout"]
+    assert all(set(r["by_kind"]) <= {"heldout", "known", "other"} and "heldout" in r["by_kind"] for r in held)
+    assert report["natural"][0]["length"] == 300 and report["natural"][0]["deleting_edits"] >= 0
     assert report["heldout_paragraphs"] > 1000
-    assert "| 300 | 0.5 |" in md.read_text(encoding="utf-8")
+    text = md.read_text(encoding="utf-8")
+    assert "Spinner `public-heldout`" in text and "| 300 | 0.8 |" in text
+
+
+def test_eval_rejects_a_missing_table(capsys):
+    assert main(["eval", "--docs", "2", "--lengths", "300", "--table", "no-such-table.tsv"]) == 2
+    assert "spinner table not found" in capsys.readouterr().err

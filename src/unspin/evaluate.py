@@ -6,6 +6,8 @@ Spinners (each reported on its own, the unflattering ones first):
   (:mod:`unspin.lexicon.public`), which no shipped model learns from: it stands for the
   pairs real spinners use that nobody published;
 * ``public-known``: the rest of the public table (the lineage most spinners descend from);
+* ``real-tool``: what a real tool looks like: the whole public table plus pairs nobody
+  published (a Cilin/cnsyn table standing in for them), one choice per word;
 * ``table:NAME``: any spinner table you pass with ``--table FILE`` (``original<TAB>spun``);
 * ``thesaurus``: tables drawn from the raw Cilin/cnsyn groups, with a ``holdout`` share of
   their pairs deleted from the restorer's lexicon (the first round's eval, kept for comparison).
@@ -16,7 +18,9 @@ longer words) or on jieba words.  Text is held out: only paragraphs in the held-
 buckets (:func:`unspin.train.build.is_heldout`), never a document the model saw.
 
 Reported per spinner, document length and r: restore precision / recall / F1 (an edit
-counts only if its span and its restored word are both right); detection ROC-AUC and
+counts only if its span and its restored word are both right), also by the kind of pair
+(public known part, public held-out part, other: a swap's kind is its pair's, an edit's
+kind is the pair it asserts); detection ROC-AUC and
 TPR at the default threshold against natural documents of the same length; per length:
 the false-positive rate, the share of clean sentences edited and the number of edits
 that delete or add characters of a word on natural text; overall: the calibration error.
@@ -29,6 +33,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -134,12 +139,31 @@ def spinners(
         full = public.table(rows=public.read_table(path))
         out.append(Spinner(f"table:{Path(path).name}", lambda i, t=full: choose_table(t, seed=seed * 1000 + i),
                            base, mode))
+    groups = sources.cilin() + [g for g in sources.cnsyn() if len(g) <= 12]
+    tables = [random_table(groups, seed=seed * 100 + k, coverage=0.8) for k in range(n_thesaurus)]
+    whole = public.table("all")
+    out.append(Spinner(
+        "real-tool", lambda i: {**tables[i % n_thesaurus], **choose_table(whole, seed=seed * 1000 + i)}, base, mode
+    ))
     if thesaurus:
-        groups = sources.cilin() + [g for g in sources.cnsyn() if len(g) <= 12]
-        tables = [random_table(groups, seed=seed * 100 + k, coverage=0.8) for k in range(n_thesaurus)]
         ablated, _ = _ablated(base, tables, holdout, random.Random(seed))
         out.append(Spinner("thesaurus", lambda i: tables[i % n_thesaurus], ablated, "words"))
     return out
+
+
+KINDS = ("known", "heldout", "other")
+
+
+def pair_kind(original: str, spun: str) -> str:
+    """``known`` / ``heldout`` part of the public table, or ``other`` (a pair nobody published)."""
+    if (original, spun) not in _public_set():
+        return "other"
+    return "heldout" if public.is_heldout_pair(original, spun) else "known"
+
+
+@cache
+def _public_set() -> frozenset[tuple[str, str]]:
+    return frozenset(public.pairs("all"))
 
 
 def _clean_stats(analyses, model: Model) -> dict:
@@ -189,6 +213,7 @@ def evaluate(
             for r in rates:
                 tp = fp = fn = 0
                 pos_p = []
+                by_kind = {k: [0, 0, 0] for k in KINDS}  # kind -> [right edits, edits, swaps]
                 for i, d in enumerate(clean):
                     s = spin(d, sp.table(i), r, seed=rng.randrange(1 << 30), mode=sp.mode)
                     if not s.swaps:
@@ -199,6 +224,12 @@ def evaluate(
                     tp += len(gold & pred)
                     fp += len(pred - gold)
                     fn += len(gold - pred)
+                    for w in s.swaps:
+                        by_kind[pair_kind(w.original, w.spun)][2] += 1
+                    for e in res.edits:
+                        k = by_kind[pair_kind(e.original, e.spun)]
+                        k[0] += (e.start, e.end, e.original) in gold
+                        k[1] += 1
                     pos_p.append(res.spin_probability)
                 prec = tp / (tp + fp) if tp + fp else 1.0
                 rec = tp / (tp + fn) if tp + fn else 0.0
@@ -209,6 +240,12 @@ def evaluate(
                     "f1": round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0,
                     "roc_auc": round(roc_auc(pos_p, neg), 4),
                     "tpr_at_threshold": round(float(np.mean([p >= DEFAULT_THRESHOLD for p in pos_p])), 4) if pos_p else None,
+                    "by_kind": {
+                        k: {"swaps": v[2], "edits": v[1],
+                            "precision": round(v[0] / v[1], 4) if v[1] else None,
+                            "recall": round(v[0] / v[2], 4) if v[2] else None}
+                        for k, v in by_kind.items() if v[1] or v[2]
+                    },
                 })
                 all_p += pos_p + neg
                 all_y += [True] * len(pos_p) + [False] * len(neg)
@@ -219,6 +256,10 @@ def evaluate(
         "calibration_error": round(calibration_error(all_p, all_y), 4),
         "seconds": round(time.time() - t0, 1), "natural": natural, "rows": rows,
     }
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
 
 
 def to_markdown(report: dict) -> str:
@@ -240,12 +281,15 @@ def to_markdown(report: dict) -> str:
     for name in names:
         lines += [
             "", f"Spinner `{name}`:", "",
-            "| length | r | docs | swaps/100 chars | precision | recall | F1 | ROC-AUC | TPR@0.5 |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| length | r | docs | swaps/100 chars | precision | recall | F1 | ROC-AUC | TPR@0.5 | P / R by pair kind |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in (r for r in report["rows"] if r["spinner"] == name):
+            kinds = "; ".join(
+                f"{k} {_fmt(v['precision'])} / {_fmt(v['recall'])}" for k, v in r["by_kind"].items() if v["swaps"]
+            )
             lines.append(
                 f"| {r['length']} | {r['r']} | {r['docs']} | {r['swaps_per_100_chars']} | {r['precision']:.3f} | "
-                f"{r['recall']:.3f} | {r['f1']:.3f} | {r['roc_auc']:.3f} | {r['tpr_at_threshold']} |"
+                f"{r['recall']:.3f} | {r['f1']:.3f} | {r['roc_auc']:.3f} | {r['tpr_at_threshold']} | {kinds} |"
             )
     return "\n".join(lines) + "\n"

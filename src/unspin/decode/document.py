@@ -24,6 +24,7 @@ import numpy as np
 from unspin.decode.features import doc_vector, pair_matrix
 from unspin.lexicon import Candidate, Lexicon, Source
 from unspin.result import DEFAULT_THRESHOLD, Edit, Result, apply_edits
+from unspin.text.page import body_spans
 from unspin.text.script import Script, to_simplified, to_traditional
 from unspin.text.segment import Token, tokenize, word_freq
 
@@ -58,13 +59,17 @@ class Analysis:
     public: int = 0  # occurrences of words the public spinner table writes
     preferred: int = 0  # ... of which the LM prefers one of the table's originals
     originals: int = 0  # occurrences of words the public table rewrites (left in place)
+    n_body: int = 0  # words in the article body (see unspin.text.page.body_spans); 0 = all words
+
+    def public_context(self) -> list[float]:
+        """Stage 2's public-table context of this document (:func:`public_context`)."""
+        return public_context(self.n_body or len(self.words), self.public, self.preferred, self.originals)
 
     def doc_vector(self, edit_threshold: float) -> list[float]:
         """The detector's features from the current pair probabilities (see ``DOC_FEATURES``)."""
         best_p = [max(h.p2 for h in row) for row in self.pairs.values()]
-        return doc_vector(
-            best_p, len(self.words), self.pos_delta, edit_threshold, self.public, self.preferred, self.originals
-        )
+        n = self.n_body or len(self.words)
+        return doc_vector(best_p, n, self.pos_delta, edit_threshold, self.public, self.preferred, self.originals)
 
     def result(self, edit_threshold: float, max_alternatives: int = 4) -> Result:
         """Turn the evidence into the shared :class:`Result` (edits above ``edit_threshold``).
@@ -119,6 +124,7 @@ _CNSYN = int(Source.CNSYN)
 _TABLE = int(Source.TABLE)
 _PUBLIC = int(Source.PUBLIC)
 MIN_DELTA = 0.0  # a hypothesis is kept only if it makes some occurrence more probable
+PUBLIC_MIN_DELTA = -0.5  # ... or, for a public-table pair, reads at most 3x worse (density may carry it)
 TABLE_CONFIDENCE = 0.9  # floor for user-asserted spinner-table pairs (Source.TABLE)
 CONTAINS_THRESHOLD = 0.97  # pair probability an edit that deletes/adds part of a word needs
 CONTAINS_MIN_DELTA = 1.0  # ... and every occurrence must read 10x better restored
@@ -147,11 +153,21 @@ def _candidates(model, word: str, extra: Lexicon | None) -> list[Candidate]:
 
 def _public_spun(model, word: str) -> bool:
     """True when the public spinner table writes ``word`` (it has a ``Source.PUBLIC`` candidate)."""
+    return bool(_public_sources(model, word))
+
+
+def _public_sources(model, word: str) -> frozenset[str]:
+    """The originals the public table (known part) rewrites as ``word`` (cached per model)."""
     cache = model.__dict__.setdefault("_public_cache", {})
     v = cache.get(word)
     if v is None:
-        v = cache[word] = any(c.sources & _PUBLIC for c in model.lexicon.candidates(word))
+        v = cache[word] = frozenset(c.word for c in model.lexicon.candidates(word) if c.sources & _PUBLIC)
     return v
+
+
+def _public_pair(model, spun: str, original: str) -> bool:
+    """True when the public table (known part) has ``original -> spun``."""
+    return original in _public_sources(model, spun)
 
 
 def _public_originals(model) -> frozenset[str]:
@@ -177,23 +193,36 @@ def _merge_split(toks: list[Token], model, extra: Lexicon | None) -> list[Token]
     i, n = 0, len(toks)
     while i < n:
         t = toks[i]
-        merged = None
-        for k in range(min(MAX_MERGE, n - i), 1, -1):
-            span = toks[i : i + k]
-            word = "".join(x.word for x in span)
-            if len(word) > 6 or not word.strip() or word not in lexicon and (extra is None or word not in extra):
-                continue
-            singles = k == 2 and len(t.word) == 1 and len(span[1].word) == 1
-            if singles or _public_spun(model, word) or (extra is not None and word in extra):
-                merged = Token(word, t.start, span[-1].end)
-                i += k
+        merged, word, end = None, t.word, t.end
+        for k in range(2, min(MAX_MERGE, n - i) + 1):
+            nxt = toks[i + k - 1]
+            if nxt.start != end or len(word) + len(nxt.word) > 6:
                 break
+            word, end = word + nxt.word, nxt.end
+            if word not in lexicon and (extra is None or word not in extra):
+                continue
+            singles = k == 2 and len(t.word) == 1 and len(nxt.word) == 1
+            if singles or _public_spun(model, word) or (extra is not None and word in extra):
+                merged = (Token(word, t.start, end), k)  # keep looking: the longest join wins
         if merged is None:
             out.append(t)
             i += 1
         else:
-            out.append(merged)
+            out.append(merged[0])
+            i += merged[1]
     return out
+
+
+def _outside_body(text: str) -> np.ndarray | None:
+    """Mask of the characters outside the article body (menus, keyword titles, footers, spam
+    lines: :func:`unspin.text.page.body_spans`), or None when the whole text is body."""
+    spans = body_spans(text)
+    if spans == [(0, len(text))]:
+        return None
+    mask = np.ones(len(text) + 1, dtype=bool)
+    for s, e in spans:
+        mask[s:e] = False
+    return mask
 
 
 def _blocked(text: str, keep: frozenset[str]) -> np.ndarray:
@@ -206,58 +235,146 @@ def _blocked(text: str, keep: frozenset[str]) -> np.ndarray:
     return mask
 
 
+@dataclass
+class _Evidence:
+    """What one pass over the slots gathered (``slots``: index -> (candidates, LM gains))."""
+
+    pairs: dict[tuple[str, str], PairEvidence]
+    odd: dict[str, list[float]]
+    slots: dict[int, tuple[list[Candidate], list[float]]]
+    pos_delta: int = 0
+    public: int = 0
+    preferred: int = 0
+
+
+def _open_slots(model, words: list[str], spans, blocked, extra: Lexicon | None) -> list[int]:
+    """Indices of the words that have candidates and are not blocked (keep-list, outside the body)."""
+    lexicon = model.lexicon
+    if blocked is not None:
+        cs = np.concatenate([[0], np.cumsum(blocked)])
+        hit = [bool(cs[e] - cs[s]) for s, e in spans]
+    out = []
+    for j, w in enumerate(words):
+        if len(w) < 2 or (w not in lexicon and (extra is None or w not in extra)):
+            continue
+        if blocked is not None and hit[j]:
+            continue
+        out.append(j)
+    return out
+
+
+def _gather(
+    model, words: list[str], slots: list[int], context: list[str], extra: Lexicon | None,
+    previous: _Evidence | None = None, changed: set[int] | None = None,
+) -> _Evidence:
+    """LM evidence for every candidate of every slot; the window around slot ``j`` is read
+    from ``context`` (the words as written, or with the first pass's edits applied).  With
+    ``previous``, only slots whose window holds a ``changed`` position are scored again."""
+    slot_scores = model.lm.slot_scores
+    ev = _Evidence({}, defaultdict(lambda: [0.0, 0.0, 0]), {})
+    evidence = ev.pairs
+    for j in slots:
+        w = words[j]
+        if previous is not None and not any(k in changed for k in range(j - CONTEXT, j + CONTEXT + 1)):
+            if j not in previous.slots:
+                continue
+            cands, ds = previous.slots[j]
+        else:
+            cands = _candidates(model, w, extra)
+            if not cands:
+                continue
+            left = context[max(0, j - CONTEXT) : j]
+            right = context[j + 1 : j + 1 + CONTEXT]
+            scores = slot_scores(left, [w, *(c.word for c in cands)], right)
+            base = scores[0]
+            ds = [x - base for x in scores[1:]]
+        ev.slots[j] = (cands, ds)
+        for c, d in zip(cands, ds, strict=True):
+            h = evidence.get((w, c.word))
+            if h is None:
+                h = evidence[(w, c.word)] = PairEvidence(w, c)
+            h.positions.append(j)
+            h.deltas.append(d)
+        o = ev.odd[w]
+        o[0] += sum(d > 0 for d in ds) / len(ds)
+        o[1] += sum(ds) / len(ds)
+        o[2] += 1
+        ev.pos_delta += max(ds) > 1.0
+        if _public_spun(model, w):
+            ev.public += 1
+            gains = [d for c, d in zip(cands, ds, strict=True) if c.sources & _PUBLIC]
+            ev.preferred += max(gains, default=0.0) > PUBLIC_PREFERRED
+    return ev
+
+
+def _scored(model, ev: _Evidence, words: list[str], ctx: list[float]) -> list[PairEvidence]:
+    """Keep the hypotheses worth a decision, featurise and score them."""
+    hyps = [
+        h for h in ev.pairs.values()
+        if max(h.deltas) > (PUBLIC_MIN_DELTA if h.candidate.sources & _PUBLIC else MIN_DELTA)
+        or h.candidate.sources & _TABLE
+    ]
+    _featurise(hyps, set(words), ev.odd, model)
+    score_pairs(model, hyps, len(words), ctx)
+    return hyps
+
+
+def _restored_context(words: list[str], hyps: list[PairEvidence], min_p: float) -> list[str] | None:
+    """``words`` with every pair at or above ``min_p`` restored (best candidate per spun word),
+    or None when nothing changes."""
+    best: dict[str, PairEvidence] = {}
+    for h in hyps:
+        if h.p2 >= min_p and (h.spun not in best or h.p2 > best[h.spun].p2):
+            best[h.spun] = h
+    if not best:
+        return None
+    out = list(words)
+    for h in best.values():
+        for pos in h.positions:
+            out[pos] = h.candidate.word
+    return out
+
+
 def analyse(
     text: str, model, keep: frozenset[str] = frozenset(), extra: Lexicon | None = None
 ) -> Analysis:
-    """Gather and score the evidence for every candidate swap in ``text``."""
+    """Gather and score the evidence for every candidate swap in ``text``.
+
+    With the model setting ``context_pass`` (a probability), a second pass re-reads every
+    slot with the first pass's confident edits applied around it: in densely spun text the
+    neighbours of a swapped word are often swapped too, which hides the evidence.
+    """
     traditional = Script.of(text).traditional
     simple = to_simplified(text) if traditional else text
     toks = _merge_split([t for t in tokenize(simple) if not t.word.isspace()], model, extra)
     words = [t.word for t in toks]
     spans = [(t.start, t.end) for t in toks]
     blocked = _blocked(simple, keep) if keep else None
-    slot_scores = model.lm.slot_scores
-    lexicon = model.lexicon
-    evidence: dict[tuple[str, str], PairEvidence] = {}
-    odd: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])  # per spun word: how odd it reads
-    pos_delta = public = preferred = 0
-    for j, w in enumerate(words):
-        if len(w) < 2 or (w not in lexicon and (extra is None or w not in extra)):
-            continue
-        if blocked is not None and blocked[spans[j][0] : spans[j][1]].any():
-            continue
-        cands = _candidates(model, w, extra)
-        if not cands:
-            continue
-        left = words[max(0, j - CONTEXT) : j]
-        right = words[j + 1 : j + 1 + CONTEXT]
-        scores = slot_scores(left, [w, *(c.word for c in cands)], right)
-        base = scores[0]
-        ds = [x - base for x in scores[1:]]
-        for c, d in zip(cands, ds, strict=True):
-            ev = evidence.get((w, c.word))
-            if ev is None:
-                ev = evidence[(w, c.word)] = PairEvidence(w, c)
-            ev.positions.append(j)
-            ev.deltas.append(d)
-        o = odd[w]
-        o[0] += sum(d > 0 for d in ds) / len(ds)
-        o[1] += sum(ds) / len(ds)
-        o[2] += 1
-        pos_delta += max(ds) > 1.0
-        if _public_spun(model, w):
-            public += 1
-            gains = [d for c, d in zip(cands, ds, strict=True) if c.sources & _PUBLIC]
-            preferred += max(gains, default=0.0) > PUBLIC_PREFERRED
-    hyps = [h for h in evidence.values() if max(h.deltas) > MIN_DELTA or h.candidate.sources & _TABLE]
-    _featurise(hyps, set(words), odd, model)
-    score_pairs(model, hyps, len(words))
+    outside = _outside_body(simple)
+    if outside is not None:
+        blocked = outside if blocked is None else blocked | outside
+    slots = _open_slots(model, words, spans, blocked, extra)
+    ev = _gather(model, words, slots, words, extra)
+    body = [w for w, (s, _) in zip(words, spans, strict=True) if outside is None or not outside[s]]
+    n_orig = sum(w in _public_originals(model) for w in body)
+    ctx = public_context(len(body), ev.public, ev.preferred, n_orig)
+    hyps = _scored(model, ev, words, ctx)
+    second = model.settings.get("context_pass")
+    if second is not None:
+        context = _restored_context(words, hyps, float(second))
+        if context is not None:
+            changed = {j for j, (a, b) in enumerate(zip(words, context, strict=True)) if a != b}
+            ev2 = _gather(model, words, slots, context, extra, ev, changed)
+            ev2.public, ev2.preferred = ev.public, ev.preferred
+            hyps = _scored(model, ev2, words, ctx)
+            ev = ev2
     pairs: dict[str, list[PairEvidence]] = defaultdict(list)
     for h in hyps:
         pairs[h.spun].append(h)
-    originals = _public_originals(model)
-    n_orig = sum(w in originals for w in words)
-    a = Analysis(text, spans, words, dict(pairs), [], 0.0, pos_delta, traditional, public, preferred, n_orig)
+    a = Analysis(
+        text, spans, words, dict(pairs), [], 0.0, ev.pos_delta, traditional, ev.public, ev.preferred, n_orig,
+        len(body),
+    )
     a.doc_features = a.doc_vector(model.edit_threshold)
     a.spin_probability = float(model.doc.predict(np.array([a.doc_features]))[0]) if model.doc else 0.0
     return a
@@ -285,6 +402,7 @@ def _featurise(hyps: list[PairEvidence], present: set[str], odd: dict, model) ->
         [len(h.candidate.word) - len(h.spun) for h in hyps], [h.candidate.word in present for h in hyps],
         [_contains(h.spun, h.candidate.word) for h in hyps],
         [h.spun in originals for h in hyps],
+        [_public_pair(model, h.candidate.word, h.spun) for h in hyps],
     )
     extra = np.array(
         [
@@ -319,6 +437,14 @@ def _freq_rank(model, word: str) -> float:
     return v
 
 
+def public_context(n_words: int, public: int, preferred: int, originals: int) -> list[float]:
+    """How much the document looks like public-table spin, for stage 2: words the table writes
+    that the LM would rather restore (per 100 words, and as a share), and words the table
+    rewrites still in place (a spinner leaves few)."""
+    n = max(n_words, 1)
+    return [100.0 * preferred / n, preferred / max(public, 1), 100.0 * originals / n]
+
+
 def density_features(p1: list[float], n_words: int) -> list[float]:
     """Document context for stage 2: how spun the document looks from stage 1 alone."""
     n = max(n_words, 1)
@@ -326,23 +452,24 @@ def density_features(p1: list[float], n_words: int) -> list[float]:
     return [100.0 * sum(p >= 0.5 for p in ps) / n, 100.0 * sum(ps) / n]
 
 
-def stage2_matrix(model, hyps: list[PairEvidence], n_words: int) -> np.ndarray:
+def stage2_matrix(model, hyps: list[PairEvidence], n_words: int, ctx: list[float]) -> np.ndarray:
     """Score ``hyps`` with stage 1 (sets ``p1``) and return stage 2's inputs: each pair's
-    features plus the document's density computed from the stage-1 probabilities."""
+    features plus the document's density computed from the stage-1 probabilities and its
+    public-table context ``ctx`` (:func:`public_context`)."""
     X = np.vstack([h.features for h in hyps])
     best: dict[str, float] = {}
     for h, p in zip(hyps, model.pair_stage1.predict(X), strict=True):
         h.p1 = float(p)
         best[h.spun] = max(best.get(h.spun, 0.0), h.p1)
-    dens = density_features(list(best.values()), n_words)
+    dens = density_features(list(best.values()), n_words) + list(ctx)
     return np.hstack([X, np.tile(dens, (len(hyps), 1))])
 
 
-def score_pairs(model, hyps: list[PairEvidence], n_words: int) -> None:
+def score_pairs(model, hyps: list[PairEvidence], n_words: int, ctx: list[float]) -> None:
     """Set ``p1`` and ``p2`` of every hypothesis (user table pairs get at least TABLE_CONFIDENCE)."""
     if not hyps or model.pair_stage1 is None:
         return
-    X2 = stage2_matrix(model, hyps, n_words)
+    X2 = stage2_matrix(model, hyps, n_words, ctx)
     p2 = model.pair_stage2.predict(X2) if model.pair_stage2 is not None else [h.p1 for h in hyps]
     for h, p in zip(hyps, p2, strict=True):
         h.p2 = max(float(p), TABLE_CONFIDENCE) if h.candidate.sources & _TABLE else float(p)

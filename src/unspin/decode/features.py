@@ -17,13 +17,14 @@ PAIR_FEATURES = [
     "thesaurus", "cnsyn", "vector", "trusted", "similarity",
     "freq_ratio", "log_freq_spun", "shared_char", "len_diff", "original_present",
     # added by the decoder: how odd the spun word reads among all its candidates
-    "public", "contains", "spun_is_public_original",
+    "public", "contains", "spun_is_public_original", "public_reverse",
     # added by the decoder: how odd the spun word reads among all its candidates
     "odd_frac", "odd_mean", "n_candidates_kept", "delta_rank", "freq_rank_spun", "fanout_orig", "fanout_spun",
 ]
 DOC_FEATURES = [
     "edits_per_100", "sum_p", "max_p", "top3_p", "log_words", "pos_delta_rate",
     "public_per_100", "public_preferred_per_100", "public_preferred_share", "public_originals_per_100",
+    "log_distinct_edits",
 ]
 _TRUSTED = int(Source.USER | Source.LEARNED)
 
@@ -31,7 +32,7 @@ _TRUSTED = int(Source.USER | Source.LEARNED)
 def pair_matrix(
     deltas: list[list[float]], margins: list[float], sources: list[int], sims: list[float],
     freq_spun: list[int], freq_orig: list[int], shared: list[bool], len_diff: list[int],
-    present: list[bool], contains: list[bool], rewritten: list[bool],
+    present: list[bool], contains: list[bool], rewritten: list[bool], reverse: list[bool],
 ) -> np.ndarray:
     """One row per hypothesis ``spun <- original`` pooled over its occurrences (see PAIR_FEATURES)."""
     n = len(deltas)
@@ -50,6 +51,7 @@ def pair_matrix(
         (src & _TRUSTED) > 0, np.asarray(sims, float), fo - fs, fs,
         np.asarray(shared, float), np.asarray(len_diff, float), np.asarray(present, float),
         (src & Source.PUBLIC) > 0, np.asarray(contains, float), np.asarray(rewritten, float),
+        np.asarray(reverse, float),
     ]
     X = np.column_stack([np.asarray(c, dtype=float) for c in cols])
     X[:, :6] = np.clip(X[:, :6], -15, 15)
@@ -79,4 +81,5 @@ def doc_vector(
         100.0 * preferred / n,
         preferred / max(public, 1),
         100.0 * originals / n,
+        math.log1p(sum(p >= threshold for p in ps)),
     ]

@@ -12,7 +12,10 @@
    public table's held-out part is ever used.  The decoder's evidence on all documents
    trains the pair classifiers (stage 1, then stage 2 with document density) and the
    document detector, by logistic regression.
-4. The edit threshold is the lowest that keeps edit precision at ``target_precision`` on
+4. With ``context_pass``, every document is decoded a second time with the first model's
+   confident edits applied around each slot, and the classifiers are refitted on that
+   evidence (the decoder does the same at run time: see :func:`unspin.decode.document.analyse`).
+5. The edit threshold is the lowest that keeps edit precision at ``target_precision`` on
    a validation part of the generated data.
 """
 
@@ -143,7 +146,7 @@ def _labelled(
             out.append((doc, {}, None))
             continue
         table, kind = rng.choice(tables)
-        r = rng.uniform(0.1, 0.9) if kind == "thesaurus" else rng.uniform(0.3, 1.0)
+        r = rng.uniform(0.3, 0.9) if kind == "thesaurus" else rng.uniform(0.5, 1.0)  # tools replace most hits
         s = spin(doc, table, r=r, seed=i, mode=rng.choice(("words", "chars")))
         learned = None
         if rng.random() < learned_share and s.swaps:
@@ -170,7 +173,7 @@ def _fit_all(model: Model, analyses, keys, progress: Callable[[str], None]) -> N
     progress(f"fitting pair model on {len(y):,} hypotheses ({int(y.sum()):,} true swaps)")
     model.pair_stage1 = Trees.fit(X, y, seed=1)
     # stage 2: add document density computed from stage-1 probabilities
-    X2 = [stage2_matrix(model, _hyps(a), len(a.words)) for a in analyses if a.pairs]
+    X2 = [stage2_matrix(model, _hyps(a), len(a.words), a.public_context()) for a in analyses if a.pairs]
     model.pair_stage2 = Trees.fit(np.vstack(X2), y, seed=2)
 
 
@@ -179,7 +182,7 @@ def _hyps(a) -> list:
 
 
 def _rescore(model: Model, a) -> None:
-    score_pairs(model, _hyps(a), len(a.words))
+    score_pairs(model, _hyps(a), len(a.words), a.public_context())
 
 
 def _choose_threshold(p: np.ndarray, y: np.ndarray, target_precision: float) -> float:
@@ -197,7 +200,8 @@ def train(
     max_docs: int = 5000,
     seed: int = 13,
     lm_path: str | None = None,
-    target_precision: float = 0.93,
+    target_precision: float = 0.9,
+    context_pass: float | None = 0.6,
     use_vectors: bool = True,
     base_lexicon: Lexicon | None = None,
     progress: Callable[[str], None] = print,
@@ -237,14 +241,16 @@ def train(
     model = Model(lex, lm, settings=settings, trained_on=frozenset(text_hash(d) for d in docs))
     data = _labelled(docs, lex, seed)
     n_fit = int(len(data) * 0.8)
-    analyses = []
-    progress(f"decoding {len(data):,} training documents ({sum(bool(k) for _, k, _ in data):,} spun)")
-    for i, (text, _, learned) in enumerate(data):
-        analyses.append(analyse(text, model, extra=learned))
-        if (i + 1) % 500 == 0:
-            progress(f"  {i + 1:,}/{len(data):,} documents")
     keys = [k for _, k, _ in data]
+    progress(f"decoding {len(data):,} training documents ({sum(bool(k) for k in keys):,} spun)")
+    analyses = _decode_all(model, data, progress)
     _fit_all(model, analyses[:n_fit], keys[:n_fit], progress)
+    if context_pass is not None:
+        # second pass: re-read each slot with the first model's confident edits applied around it
+        model.settings["context_pass"] = context_pass
+        progress(f"decoding again with restored context (pairs >= {context_pass})")
+        analyses = _decode_all(model, data, progress)
+        _fit_all(model, analyses[:n_fit], keys[:n_fit], progress)
     # validation: choose the edit threshold, then fit the detector on all documents
     val = _fit_stats(model, analyses[n_fit:], keys[n_fit:])
     model.settings["edit_threshold"] = _choose_threshold(val["p"], val["y"], target_precision)
@@ -268,6 +274,15 @@ def train(
     model.save(out, meta)
     progress(f"model written to {out} in {time.time() - t0:.0f}s")
     return model
+
+
+def _decode_all(model: Model, data, progress: Callable[[str], None]) -> list:
+    out = []
+    for i, (text, _, learned) in enumerate(data):
+        out.append(analyse(text, model, extra=learned))
+        if (i + 1) % 1000 == 0:
+            progress(f"  {i + 1:,}/{len(data):,} documents")
+    return out
 
 
 def _fit_stats(model: Model, analyses, keys) -> dict:
