@@ -1,30 +1,39 @@
 #!/usr/bin/env bash
-# Set up unspin on a fresh Debian/Ubuntu machine: system packages, a virtualenv, the package.
-# Idempotent: rerunning only installs what is missing.
+# Set up unspin on a fresh Debian/Ubuntu machine: system packages, a virtualenv, the package with
+# every extra (what the tests need).  Idempotent: rerunning only installs what is missing.
+# A user who only wants restore/detect needs none of this: `pip install .` is the small core.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+step() { echo "setup: $*"; }
 
 # libime-data-language-model: the modern Chinese word trigram model (KenLM format) unspin scores with.
 # chromium: the real browser the web page tests drive (never a browser download).
-APT_PACKAGES="libime-data-language-model chromium"
+# fonts-noto-cjk: Chinese glyphs for the browser, so the page's screenshots show text, not boxes.
+APT_PACKAGES="libime-data-language-model chromium fonts-noto-cjk"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
-  echo "setup: installing system packages:$missing"
+  step "installing system packages:$missing (apt-get, about a minute)"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q </dev/null >/dev/null || true
   $SUDO apt-get install -y -q $missing </dev/null >/dev/null
+else
+  step "system packages present: $APT_PACKAGES"
 fi
 
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
+  step "creating the virtualenv .venv"
   "$PY" -m venv .venv
 fi
+step "upgrading pip"
 .venv/bin/python -m pip install -q --upgrade pip </dev/null 2>&1 | grep -v -i warning || true
-.venv/bin/python -m pip install -q -e '.[data,trace,scan,server,test]' </dev/null 2>&1 | grep -v -i warning || true
-.venv/bin/python -c "import unspin; unspin.load_model()" && echo "setup: ok (run: .venv/bin/unspin --help)"
+step "installing unspin with every extra: .[all] (first run: a few minutes, about 1.6 GB)"
+.venv/bin/python -m pip install -q -e '.[all]' </dev/null 2>&1 | grep -v -i warning || true
+step "checking that the built-in model loads"
+.venv/bin/python -c "import unspin; unspin.load_model()" && step "ok (run: .venv/bin/unspin --help)"

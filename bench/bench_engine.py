@@ -72,9 +72,17 @@ def main() -> None:
     docs, name = load_docs(args.corpus, args.docs)
     for d in docs[:20]:  # warm caches (candidate lists) the way a long-running scan would
         unspin.detect(d, model=model)
+    from unspin.lexicon import public
+    from unspin.spin import choose_table, spin
+
+    whole = public.table("all")
+    spun = [spin(d, choose_table(whole, seed=i), 0.8, seed=i, mode="chars").text for i, d in enumerate(docs)]
     base = rate(jieba.lcut, docs)
     det = rate(lambda d: unspin.detect(d, model=model), docs)
     res = rate(lambda d: unspin.restore(d, model=model), docs)
+    base_s = rate(jieba.lcut, spun)
+    det_s = rate(lambda d: unspin.detect(d, model=model), spun)
+    res_s = rate(lambda d: unspin.restore(d, model=model), spun)
     secs, rss = load_cost()
     chars = sum(map(len, docs))
     lines = [
@@ -85,6 +93,9 @@ def main() -> None:
         f"| jieba.lcut (baseline) | {base:,.0f} | 1.00 |",
         f"| unspin detect | {det:,.0f} | {det / base:.2f} |",
         f"| unspin restore | {res:,.0f} | {res / base:.2f} |",
+        f"| jieba.lcut on the same documents spun (public table, r = 0.8) | {base_s:,.0f} | 1.00 |",
+        f"| unspin detect, spun | {det_s:,.0f} | {det_s / base_s:.2f} |",
+        f"| unspin restore, spun | {res_s:,.0f} | {res_s / base_s:.2f} |",
         "",
         f"Model load + first call: {secs:.2f} s, peak RSS {rss:,.0f} MB "
         f"(process max RSS of this run: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB).",

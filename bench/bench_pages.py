@@ -15,11 +15,10 @@ from __future__ import annotations
 import argparse
 import random
 import warnings
-from pathlib import Path
 
 import numpy as np
+from report import write_table
 
-OUT = Path(__file__).parent / "results" / "pages.md"
 TITLES = ["澳门娱乐城|百家乐|真人娱乐|注册送彩金", "{t}_最新资讯_今日头条_热点新闻网", "{t}-财经频道-手机版"]
 MENU = "首页 | 新闻 | 体育 | 财经 | 娱乐 | 科技 | 汽车 | 房产"
 SPAM = [
@@ -83,18 +82,13 @@ def main() -> None:
             rows.append((sp.name, "page" if as_page else "article", roc_auc(pos, neg),
                          float(np.mean([p >= 0.5 for p in pos])), float(np.mean([p >= 0.5 for p in neg]))))
             print(*rows[-1])
-    lines = [
-        f"# Detection on pages ({len(docs)} held-out articles of ~{args.length} characters, r = 0.8, "
-        f"{'corpus ' + ' '.join(args.corpus) if args.corpus else 'registry text'})",
-        "",
-        "| spinner | input | ROC-AUC | TPR@0.5 | FPR@0.5 |",
-        "|---|---|---|---|---|",
-        *(f"| {n} | {k} | {a:.3f} | {t:.3f} | {f:.3f} |" for n, k, a, t, f in rows),
-    ]
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"written to {OUT}")
-
+    source = "corpus " + " ".join(args.corpus) if args.corpus else "registry text"
+    write_table(
+        "pages.md",
+        f"Detection on pages ({len(docs)} held-out articles of ~{args.length} characters, r = 0.8, {source})",
+        ["spinner", "input", "ROC-AUC", "TPR@0.5", "FPR@0.5"],
+        [(n, k, f"{a:.3f}", f"{t:.3f}", f"{f:.3f}") for n, k, a, t, f in rows],
+    )
 
 if __name__ == "__main__":
     main()

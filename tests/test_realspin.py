@@ -99,3 +99,52 @@ def test_public_table_spin_of_heldout_text_is_restored_and_detected(model, heldo
     assert tp / max(tp + fp, 1) >= 0.8, (tp, fp)
     assert tp / gold >= 0.4, (tp, gold)
     assert min(spun_p) > max(sorted(natural_p)[:-1]), (spun_p, natural_p)
+
+
+def test_density_needs_more_than_one_odd_word_in_a_snippet():
+    from unspin.decode.document import density_features, public_context
+
+    one_in_snippet = density_features([0.9], 60)[0]
+    many_in_article = density_features([0.9] * 40, 300)[0]
+    assert one_in_snippet < 1.0 < many_in_article
+    assert public_context(60, 2, 1, 5)[0] < public_context(300, 60, 40, 5)[0]
+
+
+def test_only_the_article_body_of_a_page_counts(model, heldout_docs):
+    body = heldout_docs[0]
+    spun_title = spin("发展 问题 今年 表示 目标 一切 帮助", choose_table(public.table("known"), seed=3), 1.0, 0).text
+    page = f"首页 | 新闻 | 财经\n{spun_title.replace(' ', '|')}\n{body}\n京ICP备12345678号 版权所有"
+    a = analyse(page, model)
+    start = page.index(body)
+    positions = [p for row in a.pairs.values() for h in row for p in h.positions]
+    assert positions and all(start <= a.spans[p][0] < start + len(body) for p in positions)
+    assert a.n_body < len(a.words)
+
+
+def test_second_pass_rescores_exactly_the_slots_near_a_restored_word(model, heldout_docs):
+    from unspin.decode.document import _gather, _open_slots, _restored_context, _scored
+    from unspin.text.segment import tokenize
+
+    s = spin(heldout_docs[1], choose_table(public.table("known"), seed=4), 0.8, seed=4, mode="chars")
+    words = [t.word for t in tokenize(s.text) if not t.word.isspace()]
+    spans = [(0, 0)] * len(words)
+    slots = _open_slots(model, words, spans, None, None)
+    first = _gather(model, words, slots, words, None)
+    hyps = _scored(model, first, words, [0.0, 0.0, 0.0])
+    context = _restored_context(words, hyps, 0.6)
+    assert context is not None and context != words
+    changed = {j for j, (a, b) in enumerate(zip(words, context, strict=True)) if a != b}
+    fast = _gather(model, words, slots, context, None, first, changed)
+    full = _gather(model, words, slots, context, None)
+    assert fast.slots == full.slots
+    assert any(first.slots[j] != full.slots[j] for j in full.slots)
+
+
+def test_repeating_a_spun_text_keeps_its_verdict(model):
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "examples" / "original.txt").read_text(encoding="utf-8")
+    spun = spin(text, choose_table(public.table("known"), seed=1), 0.8, 1, "chars").text
+    for k in (1, 8):
+        assert unspin.detect("\n".join([spun] * k), model=model).label == "spun"
+        assert unspin.detect("\n".join([text] * k), model=model).label == "natural"

@@ -136,14 +136,39 @@ def test_parquet_output_restore_clean_out_and_plot(tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t, "n": k} for k, (i, t) in enumerate(d)])
     out, clean, png = tmp_path / "s.parquet", tmp_path / "clean.jsonl.gz", tmp_path / "h.png"
     rows, _, summary = run(tmp_path, [src], out=out, restore=True, drop_above=0.5, clean_out=str(clean),
-                           plot=str(png))
+                           plot=str(png), summary_json=str(tmp_path / "s.json"))
     assert [r["id"] for r in rows] == [i for i, _ in d]
+    assert all(len({(e["spun"], e["original"]) for e in r["evidence"]}) == len(r["evidence"]) for r in rows)
+    assert all(e["count"] >= 1 for r in rows for e in r["evidence"])
     assert all(r["restored"] and len(r["restored"]) > 0.8 * r["chars"] for r in rows)
     kept = _read_any(clean)
     assert [k["id"] for k in kept] == [r["id"] for r in rows if r["spin_probability"] <= 0.5]
     assert all(set(k) == {"id", "text", "n"} for k in kept) and summary.kept == len(kept)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "histogram" in summary.text(0.5) and (tmp_path / "s.rejects.jsonl").exists()
+    assert f"{clean} ({summary.kept:,} documents with p <= 0.5)" in summary.text(0.5)
+    saved = json.loads((tmp_path / "s.json").read_text())  # machine-readable: paths and numbers, no prose
+    assert saved["outputs"] == {"scores": str(out), "rejects": str(tmp_path / "s.rejects.jsonl"),
+                                "clean": str(clean), "plot": str(png), "summary": str(tmp_path / "s.json")}
+    assert saved["drop_threshold"] == 0.5 and saved["kept"] == summary.kept and sum(saved["hist"]) == 8
+
+
+def test_plot_uses_a_log_scale_when_counts_span_orders_of_magnitude():
+    from unspin.scan.summary import Summary, figure
+
+    pytest.importorskip("matplotlib")
+    assert figure(Summary(documents=9100, hist=[9000, 60, 0, 20, 0, 0, 0, 0, 5, 15]), 0.5).axes[0].get_yscale() == "log"
+    assert figure(Summary(documents=90, hist=[40, 30, 0, 0, 0, 0, 0, 0, 5, 15]), 0.5).axes[0].get_yscale() == "linear"
+
+
+def test_missing_optional_module_fails_before_any_work(tmp_path, monkeypatch):
+    import sys
+
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in docs(2)])
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(ModuleNotFoundError, match=r"o.parquet needs pyarrow: pip install 'unspin\[scan\]'"):
+        run(tmp_path, [src], out=tmp_path / "o.parquet")
+    assert not (tmp_path / "o.parquet").exists() and not (tmp_path / "o.parquet.parts").exists()
 
 
 def test_spun_documents_score_higher_than_their_originals(tmp_path):

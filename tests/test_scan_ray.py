@@ -74,4 +74,4 @@ def test_index_add_engine_ray_builds_the_same_index(tmp_path):
         with sqlite3.connect(index / DB_NAME) as conn:
             dumps.append([conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("docs", "postings")])
     assert dumps[0] == dumps[1]
-    assert len(dumps[0][0]) == 30 and len(dumps[0][1]) > 300
+    assert len(dumps[0][0]) == 30 and len(dumps[0][1]) > 200  # spinner words are masked out of the shingles

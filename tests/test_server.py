@@ -19,7 +19,7 @@ from unspin.result import Edit, Result, apply_edits  # noqa: E402
 from unspin.server import create_app  # noqa: E402
 from unspin.server.errors import ApiError  # noqa: E402
 from unspin.server.limits import Worker  # noqa: E402
-from unspin.server.schemas import DetectResponse, EditOut, RestoreResponse  # noqa: E402
+from unspin.server.schemas import DetectResponse, EditOut, EvidenceOut, RestoreResponse  # noqa: E402
 from unspin.server.tracing import StaticTracer  # noqa: E402
 
 JSON = {"content-type": "application/json"}
@@ -71,6 +71,11 @@ def test_detect_record(client, spun_doc):
     confs = [e["confidence"] for e in body["evidence"]]
     assert confs == sorted(confs, reverse=True)
     assert client.post("/v1/detect", json={"text": spun_doc.text, "threshold": 0.0}).json()["label"] == "spun"
+    edits = client.post("/v1/restore", json={"text": spun_doc.text}).json()["edits"]
+    every = client.post("/v1/detect", json={"text": spun_doc.text, "evidence": 1000}).json()["evidence"]
+    pairs = [(e["spun"], e["original"]) for e in edits]
+    assert len(every) == len(set(pairs))  # one entry per distinct pair, with its count of occurrences
+    assert {(e["spun"], e["original"]): e["count"] for e in every} == {p: pairs.count(p) for p in pairs}
 
 
 def test_api_types_mirror_the_shared_result():
@@ -79,6 +84,7 @@ def test_api_types_mirror_the_shared_result():
     assert set(EditOut.model_fields) == {f.name for f in dataclasses.fields(Edit)}
     assert set(RestoreResponse.model_fields) == set(r.to_dict())
     assert set(DetectResponse.model_fields) == set(r.detect_record()) - {"path"}
+    assert set(EvidenceOut.model_fields) == set(r.detect_record()["evidence"][0])
     RestoreResponse.model_validate(r.to_dict())
 
 
@@ -93,7 +99,7 @@ def test_page_and_assets_are_local(client):
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert "http" not in r.text.replace('href="/openapi.json"', "")  # no external URL at all
-    for asset in ("app.js", "app.css", "align.js", "compare.js", "dom.js", "popover.js", "upload.js"):
+    for asset in ("app.js", "app.css", "align.js", "compare.js", "dom.js", "i18n.js", "popover.js", "upload.js"):
         a = client.get(f"/static/{asset}")
         assert a.status_code == 200, asset
         assert "https://" not in a.text and "http://" not in a.text, asset

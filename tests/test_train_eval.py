@@ -38,8 +38,9 @@ def test_train_on_user_corpus_then_restore(user_corpus, tmp_path, capsys):
 
 
 def test_train_corpus_needs_out_and_enough_text(user_corpus, tmp_path, capsys):
-    assert main(["train", "--corpus", str(user_corpus)]) == 2
-    assert "--out" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:  # --out is a required option
+        main(["train", "--corpus", str(user_corpus)])
+    assert stop.value.code == 2 and "--out" in capsys.readouterr().err
     tiny = tmp_path / "tiny.txt"
     tiny.write_text("今年要交付三十万辆汽车。\n\n明年还要更多。", encoding="utf-8")
     assert main(["train", "--corpus", str(tiny), "--out", str(tmp_path / "m")]) == 2

@@ -67,6 +67,22 @@ def open_page(browser, base_url, viewport):
     return page
 
 
+LEVELS_ZH = {"c-hi": "高", "c-mid": "中", "c-lo": "低"}
+
+
+def confidence_class(c: float) -> str:
+    """The page's confidence levels (align.js confidenceClass)."""
+    return "c-hi" if c >= 0.9 else "c-mid" if c >= 0.7 else "c-lo"
+
+
+def legend(page) -> list[str]:
+    return page.locator("#legend .mark").all_inner_texts() if page.locator("#legend").is_visible() else []
+
+
+def english(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def analyze(page, text: str) -> None:
     page.fill("#text", text)
     page.click("#analyze")
@@ -83,8 +99,11 @@ def test_analyze_highlights_popover_restored_copy(browser, base_url, spun_doc, s
     assert marks.count() == len(expected["edits"])
     assert marks.all_inner_texts() == [e["spun"] for e in expected["edits"]]
     assert page.inner_text("#doc") == spun_doc.text
-    assert page.inner_text("#label").lower() == expected["label"]
+    assert page.get_attribute("#label", "data-label") == expected["label"]
+    assert page.inner_text("#label") == {"spun": "伪原创", "natural": "原创"}[expected["label"]]  # Chinese first
     assert page.text_content("#gauge-value").endswith("%")
+    classes = {confidence_class(e["confidence"]) for e in expected["edits"]}
+    assert legend(page) == [LEVELS_ZH[c] for c in ("c-hi", "c-mid", "c-lo") if c in classes]  # reachable only
 
     first = expected["edits"][0]
     marks.first.hover()
@@ -95,6 +114,7 @@ def test_analyze_highlights_popover_restored_copy(browser, base_url, spun_doc, s
     page.screenshot(path=str(shots / "laptop-analysis.png"))
 
     page.click("#show-restored")
+    assert legend(page) == ["还原的原词"]
     assert page.inner_text("#doc") == expected["restored"]
     assert page.locator("#doc mark.restored").all_inner_texts() == [e["original"] for e in expected["edits"]]
     page.click("#copy")
@@ -110,7 +130,7 @@ def test_side_by_side_with_index(browser, base_url, spun_doc, original_text, tra
     page = open_page(browser, base_url, LAPTOP)
     analyze(page, spun_doc.text)
     page.wait_for_selector("#compare[data-state=done]", timeout=15_000)
-    assert page.inner_text("#index-badge") == "index: 2 documents"
+    assert page.inner_text("#index-badge") == "索引：2 篇文档"
     assert page.locator("#source-list li").first.inner_text().startswith("news-0412.txt")
     left = page.locator("#compare .crow:not(.gap) .cell.q mark.sub")
     right = page.locator("#compare .crow:not(.gap) .cell.s mark.sub")
@@ -172,3 +192,32 @@ def test_no_index_hides_sources(browser, bare_app, spun_doc):
         analyze(page, spun_doc.text)
         assert page.locator("#sources").is_hidden()
         assert page.locator("#index-badge").is_hidden()
+
+
+def test_chinese_by_default_english_switch_and_plurals(browser, base_url, spun_doc, trace_index):
+    expected = httpx.post(f"{base_url}/v1/restore", json={"text": spun_doc.text}, timeout=30).json()
+    page = open_page(browser, base_url, LAPTOP)
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert page.inner_text("#analyze") == "分析" and page.inner_text("#lang") == "English"
+    analyze(page, spun_doc.text)
+    assert "处替换词" in page.inner_text("#summary-text") and "字，用时" in page.inner_text("#status")
+    page.click("#lang")  # everything on screen is redrawn in English, including the analysis
+    assert page.get_attribute("html", "lang") == "en" and page.inner_text("#analyze") == "Analyze"
+    assert page.inner_text("#label") == expected["label"].upper()  # CSS upper-cases the pill
+    n, pairs = len(expected["edits"]), len({(e["spun"], e["original"]) for e in expected["edits"]})
+    distinct = f" ({english(pairs, 'distinct pair')})" if pairs < n else ""
+    assert page.inner_text("#summary-text") == f"{english(n, 'swapped word')}{distinct} found and restored."
+    assert page.inner_text("#count") == english(len(spun_doc.text), "character")
+    assert page.inner_text("#status").startswith(f"Analysed {english(len(spun_doc.text), 'character')} in ")
+    if trace_index is not None:
+        page.wait_for_selector("#compare[data-state=done]", timeout=15_000)
+        assert page.inner_text("#index-badge") == "index: 2 documents"
+        assert page.inner_text("#compare .chead").split("\n")[0] == "This text"
+    one = page.evaluate("import('/static/i18n.js').then((m) => [m.t('swapped', 1, 1), m.t('indexDocs', 1), "
+                        "m.t('matchInfo', '50%', '0.50', 1), m.t('chars', 1)])")
+    assert one == ["1 swapped word found and restored.", "index: 1 document", " covers 50% · score 0.50 · 1 substitution",
+                   "1 character"]
+    page.reload()  # the choice is remembered
+    assert page.inner_text("#analyze") == "Analyze"
+    page.click("#lang")
+    assert page.inner_text("#analyze") == "分析" and not page.outside and not page.errors

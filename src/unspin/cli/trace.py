@@ -7,13 +7,25 @@ import json
 import os
 import sys
 
+from unspin.cli.common import add_command
 from unspin.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("index", help="build or inspect a trace index of original articles")
+    p = add_command(sub, "index", "build or inspect a trace index of original articles", """
+        A trace index holds substitution-proof fingerprints of your original articles, so
+        that `unspin trace` can find which of them a spun copy came from.""", """
+        unspin index add archive/ --index idx
+        unspin index stats --index idx""")
     isub = p.add_subparsers(dest="index_command", metavar="SUBCOMMAND", required=True)
-    a = isub.add_parser("add", help="add documents (folder of .txt, .jsonl[.gz], .parquet) to an index")
+    a = add_command(isub, "add", "add documents (folder of .txt, .jsonl[.gz], .parquet) to an index", """
+        Add documents to a trace index (created if missing).  A .txt file is one document
+        named by its path; JSONL and Parquet records give --id-field and --text-field.
+        Adding the same documents again changes nothing; bad records are skipped with a
+        reason (exit code 1).""", """
+        unspin index add archive/ --index idx
+        unspin index add news.jsonl.gz --id-field url --text-field body --index idx
+        unspin index add big.parquet --index idx --engine ray --workers 8   # unspin[ray]""", extra="trace")
     a.add_argument("corpus", nargs="+", metavar="CORPUS", help="files or folders to index")
     a.add_argument("--index", required=True, metavar="DIR", help="index folder (created if missing)")
     a.add_argument("--id-field", default="id", help="JSONL/Parquet field with the document id (default: id)")
@@ -22,24 +34,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--model", metavar="PATH", help="model whose lexicon is masked (new index only)")
     a.add_argument("--quiet", action="store_true", help="no progress on standard error")
     a.add_argument("--engine", choices=["local", "ray"], default="local",
-                   help="ray: compute signatures on Ray actors (needs unspin[scan])")
+                   help="local (default), or ray: compute signatures on Ray actors (needs unspin[ray])")
     a.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Ray actors (default: all cores)")
     a.add_argument("--address", help="Ray cluster to join (default: a local instance)")
     a.set_defaults(func=cmd_index_add)
-    s = isub.add_parser("stats", help="documents, size and build settings of an index")
-    s.add_argument("--index", required=True, metavar="DIR")
-    s.add_argument("--format", choices=["text", "json"], default="text")
+    s = add_command(isub, "stats", "documents, size and build settings of an index", """
+        How many documents an index holds, its size and the settings it was built with.""", """
+        unspin index stats --index idx
+        unspin index stats --index idx --format json""", extra="trace")
+    s.add_argument("--index", required=True, metavar="DIR", help="index folder")
+    s.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or JSON")
     s.set_defaults(func=cmd_index_stats)
 
-    p = sub.add_parser("trace", help="find the indexed sources of a (spun) text, with aligned proof")
-    p.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
-    p.add_argument("--index", required=True, metavar="DIR")
+    p = add_command(sub, "trace", "find the indexed sources of a (spun) text, with aligned proof", """
+        Find the indexed articles a (spun) text was copied from: each match with its score,
+        the share of the text it covers, the aligned passages and the substituted words
+        (spun→original, with counts).  Build the index first with `unspin index add`.""", """
+        unspin trace copy.txt --index idx
+        unspin trace copy.txt --index idx --format json > proof.json
+        unspin learn-pairs proof.json --out my-model  # teach a model the pairs it found""", extra="trace")
+    p.add_argument("file", nargs="?", default="-", help="text or HTML file, or - for standard input (default)")
+    p.add_argument("--index", required=True, metavar="DIR", help="index folder built by `unspin index add`")
     p.add_argument("--top-k", type=int, default=5, help="most sources to return (default 5)")
-    p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--encoding", metavar="NAME", help="input encoding (default: detect)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="text report (default) or JSON")
+    p.add_argument("--encoding", metavar="NAME", help="input encoding (default: detect UTF-8/GBK/Big5)")
     p.set_defaults(func=cmd_trace)
 
-    p = sub.add_parser("learn-pairs", help="fold traced substitutions into a copy of a model")
+    p = add_command(sub, "learn-pairs", "fold traced substitutions into a copy of a model", """
+        Add the substitutions that `unspin trace` observed (or a spun<TAB>original[<TAB>count]
+        list) to a copy of a model, so that restore and detect know those spinner pairs.""", """
+        unspin learn-pairs proof1.json proof2.json --out my-model --min-count 2
+        unspin restore article.txt --model my-model""")
     p.add_argument("evidence", nargs="+", metavar="FILE",
                    help="`unspin trace --format json` outputs and/or spun<TAB>original[<TAB>count] files")
     p.add_argument("--out", required=True, metavar="DIR", help="new model folder to write")
@@ -60,6 +85,7 @@ def _fingerprinter_factory(model_path: str | None):
 
 
 def cmd_index_add(args: argparse.Namespace) -> int:
+    from unspin.text.decode import printable
     from unspin.trace.index import TraceIndex
     from unspin.trace.readers import read_documents
 
@@ -88,7 +114,7 @@ def cmd_index_add(args: argparse.Namespace) -> int:
         print("\r", end="", file=sys.stderr)
     print(f"{report.summary()}; index has {len(ix):,} documents")
     for doc_id, why in report.problems[:20]:
-        print(f"unspin: skipped {doc_id}: {why}", file=sys.stderr)
+        print(f"unspin: skipped {printable(doc_id)}: {why}", file=sys.stderr)
     if len(report.problems) > 20:
         print(f"unspin: … and {len(report.problems) - 20:,} more skipped", file=sys.stderr)
     return 1 if report.problems else 0

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from unspin.decode.deadline import check as check_deadline
 from unspin.decode.features import doc_vector, pair_matrix
 from unspin.lexicon import Candidate, Lexicon, Source
 from unspin.result import DEFAULT_THRESHOLD, Edit, Result, apply_edits
@@ -131,6 +132,9 @@ CONTAINS_MIN_DELTA = 1.0  # ... and every occurrence must read 10x better restor
 PUBLIC_PREFERRED = 0.3  # log10 gain at which the LM "prefers" a public-table original (2x)
 NO_EVIDENCE_CAP = 0.45  # a verdict with no edit to show is lowered to this
 MAX_MERGE = 4  # tokens joined at most to find a spun word the segmenter split
+CHUNK_CHARS = 50_000  # longer texts are analysed in pieces of about this size (bounded memory)
+DECISIVE = (0.05, 0.95)  # detect skips the second pass when the first verdict lies outside this
+DENSITY_PRIOR = 60  # natural words added to every document when rating its spin density
 
 
 def _candidates(model, word: str, extra: Lexicon | None) -> list[Candidate]:
@@ -273,9 +277,14 @@ def _gather(
     slot_scores = model.lm.slot_scores
     ev = _Evidence({}, defaultdict(lambda: [0.0, 0.0, 0]), {})
     evidence = ev.pairs
-    for j in slots:
+    near = bytearray(len(words) + 2 * CONTEXT + 1)
+    for k in changed or ():
+        near[k : k + 2 * CONTEXT + 1] = b"\x01" * (2 * CONTEXT + 1)  # near[j + CONTEXT]: a change within CONTEXT
+    for n, j in enumerate(slots):
+        if not n % 64:
+            check_deadline()
         w = words[j]
-        if previous is not None and not any(k in changed for k in range(j - CONTEXT, j + CONTEXT + 1)):
+        if previous is not None and not near[j + CONTEXT]:
             if j not in previous.slots:
                 continue
             cands, ds = previous.slots[j]
@@ -336,13 +345,16 @@ def _restored_context(words: list[str], hyps: list[PairEvidence], min_p: float) 
 
 
 def analyse(
-    text: str, model, keep: frozenset[str] = frozenset(), extra: Lexicon | None = None
+    text: str, model, keep: frozenset[str] = frozenset(), extra: Lexicon | None = None,
+    verdict_only: bool = False,
 ) -> Analysis:
     """Gather and score the evidence for every candidate swap in ``text``.
 
     With the model setting ``context_pass`` (a probability), a second pass re-reads every
     slot with the first pass's confident edits applied around it: in densely spun text the
-    neighbours of a swapped word are often swapped too, which hides the evidence.
+    neighbours of a swapped word are often swapped too, which hides the evidence.  With
+    ``verdict_only`` (``unspin detect``), the second pass runs only when the first leaves
+    the verdict in doubt (:data:`DECISIVE`).
     """
     traditional = Script.of(text).traditional
     simple = to_simplified(text) if traditional else text
@@ -360,6 +372,10 @@ def analyse(
     ctx = public_context(len(body), ev.public, ev.preferred, n_orig)
     hyps = _scored(model, ev, words, ctx)
     second = model.settings.get("context_pass")
+    if second is not None and verdict_only:
+        first = _analysis(text, spans, words, hyps, ev, traditional, n_orig, len(body), model)
+        if not DECISIVE[0] < first.spin_probability < DECISIVE[1]:
+            return first
     if second is not None:
         context = _restored_context(words, hyps, float(second))
         if context is not None:
@@ -368,12 +384,15 @@ def analyse(
             ev2.public, ev2.preferred = ev.public, ev.preferred
             hyps = _scored(model, ev2, words, ctx)
             ev = ev2
+    return _analysis(text, spans, words, hyps, ev, traditional, n_orig, len(body), model)
+
+
+def _analysis(text, spans, words, hyps, ev: _Evidence, traditional, n_orig: int, n_body: int, model) -> Analysis:
     pairs: dict[str, list[PairEvidence]] = defaultdict(list)
     for h in hyps:
         pairs[h.spun].append(h)
     a = Analysis(
-        text, spans, words, dict(pairs), [], 0.0, ev.pos_delta, traditional, ev.public, ev.preferred, n_orig,
-        len(body),
+        text, spans, words, dict(pairs), [], 0.0, ev.pos_delta, traditional, ev.public, ev.preferred, n_orig, n_body
     )
     a.doc_features = a.doc_vector(model.edit_threshold)
     a.spin_probability = float(model.doc.predict(np.array([a.doc_features]))[0]) if model.doc else 0.0
@@ -441,13 +460,17 @@ def public_context(n_words: int, public: int, preferred: int, originals: int) ->
     """How much the document looks like public-table spin, for stage 2: words the table writes
     that the LM would rather restore (per 100 words, and as a share), and words the table
     rewrites still in place (a spinner leaves few)."""
-    n = max(n_words, 1)
-    return [100.0 * preferred / n, preferred / max(public, 1), 100.0 * originals / n]
+    n = n_words + DENSITY_PRIOR
+    return [100.0 * preferred / n, preferred / (public + 3), 100.0 * originals / n]
 
 
 def density_features(p1: list[float], n_words: int) -> list[float]:
-    """Document context for stage 2: how spun the document looks from stage 1 alone."""
-    n = max(n_words, 1)
+    """Document context for stage 2: how spun the document looks from stage 1 alone.
+
+    Rates are per 100 words plus :data:`DENSITY_PRIOR` natural ones, so that one odd word
+    in a 60-word snippet does not make it look densely spun.
+    """
+    n = n_words + DENSITY_PRIOR
     ps = sorted(p1, reverse=True)
     return [100.0 * sum(p >= 0.5 for p in ps) / n, 100.0 * sum(ps) / n]
 
@@ -475,7 +498,41 @@ def score_pairs(model, hyps: list[PairEvidence], n_words: int, ctx: list[float])
         h.p2 = max(float(p), TABLE_CONFIDENCE) if h.candidate.sources & _TABLE else float(p)
 
 
-def decode(text: str, model, keep: frozenset[str] = frozenset(), extra: Lexicon | None = None) -> Result:
-    """Analyse ``text`` and return the shared :class:`Result`."""
-    a = analyse(text, model, keep, extra)
-    return a.result(model.edit_threshold)
+def decode(
+    text: str, model, keep: frozenset[str] = frozenset(), extra: Lexicon | None = None,
+    verdict_only: bool = False,
+) -> Result:
+    """Analyse ``text`` and return the shared :class:`Result` (see :func:`analyse`).
+
+    A text over :data:`CHUNK_CHARS` is analysed in pieces cut at line ends (memory stays
+    bounded); its spin probability is the length-weighted mean of the pieces'.
+    """
+    results, starts = [], []
+    for start, piece in chunks(text, CHUNK_CHARS):
+        results.append(analyse(piece, model, keep, extra, verdict_only).result(model.edit_threshold))
+        starts.append(start)
+    if len(results) == 1:
+        return results[0]
+    edits = [replace(e, start=e.start + s, end=e.end + s) for r, s in zip(results, starts, strict=True)
+             for e in r.edits]
+    prob = sum(r.spin_probability * len(r.text) for r in results) / max(len(text), 1)
+    notes = {r.note for r in results if r.note}
+    return Result(text, apply_edits(text, edits), prob, edits, note=next(iter(notes)) if notes else None)
+
+
+def chunks(text: str, size: int) -> list[tuple[int, str]]:
+    r"""``(start, piece)`` pieces of at most ``size`` characters, each cut after its last line
+    or sentence end (hard at ``size`` when it has none).
+
+    >>> chunks("甲乙。\n丙丁。\n戊", 4)
+    [(0, '甲乙。\n'), (4, '丙丁。\n'), (8, '戊')]
+    """
+    out, start = [], 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = max(window.rfind("\n"), max(window.rfind(p) for p in "。！？"))
+        end = start + (cut + 1 if cut > 0 else size)
+        out.append((start, text[start:end]))
+        start = end
+    out.append((start, text[start:]))
+    return out

@@ -146,13 +146,36 @@ class Lexicon:
         lex = cls()
         bin_path = Path(_packed_path(path))
         if bin_path.is_file():
-            lex._packed = marshal.loads(zlib.decompress(bin_path.read_bytes()))
+            lex._packed = _read_packed(bin_path)
             return lex
         with gzip.open(path, "rt", encoding="utf-8") as f:
             for line in f:
                 spun, w, flags, sim = line.rstrip("\n").split("\t")
                 lex._pairs.setdefault(spun, {})[w] = (int(flags), float(sim))
         return lex
+
+
+MAX_PACKED_BYTES = 200_000_000
+"""Largest decompressed packed lexicon read (a crafted file cannot exhaust memory)."""
+
+
+def _read_packed(path: Path) -> dict:
+    """The packed lexicon: decompressed with a size cap, and checked to be plain data of the
+    expected shape (``spun -> (words, flags, similarities)``) before use."""
+    d = zlib.decompressobj()
+    raw = d.decompress(path.read_bytes(), MAX_PACKED_BYTES)
+    if d.unconsumed_tail or not d.eof:
+        raise ValueError(f"{path.name} is truncated or decompresses to over {MAX_PACKED_BYTES:,} bytes")
+    data = marshal.loads(raw)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name} does not hold a lexicon")
+    for spun, row in data.items():
+        ok = isinstance(spun, str) and isinstance(row, tuple) and len(row) == 3
+        if not ok or not all(isinstance(col, tuple) and len(col) == len(row[0]) for col in row):
+            raise ValueError(f"{path.name} does not hold a lexicon (entry {spun!r})")
+        if not all(isinstance(w, str) for w in row[0]) or not all(isinstance(f, int) for f in row[1]):
+            raise ValueError(f"{path.name} does not hold a lexicon (entry {spun!r})")
+    return data
 
 
 def _packed_path(path: str | Path) -> str:

@@ -12,11 +12,14 @@ True
 from __future__ import annotations
 
 import gzip
+import json
 import math
-import pickle
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+MAX_LM_BYTES = 256 << 20
+"""Largest corpus bigram file accepted, uncompressed."""
 
 
 class BigramLM:
@@ -57,14 +60,25 @@ class BigramLM:
         return [math.log10(self.prob(p, w)) for p, w in zip(words, words[1:], strict=False)]
 
     def save(self, path: str | Path) -> None:
-        with gzip.open(path, "wb") as f:
-            pickle.dump((dict(self.unigrams), dict(self.bigrams), self.discount), f, protocol=5)
+        """Write as gzip JSON (data only): unigram counts, ``[prev, word, count]`` bigrams, discount."""
+        body = {"format": 1, "discount": self.discount, "unigrams": dict(self.unigrams),
+                "bigrams": [[a, b, c] for (a, b), c in self.bigrams.items()]}
+        with gzip.GzipFile(path, "wb", mtime=0) as f:
+            f.write(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
     @classmethod
-    def load(cls, path: str | Path) -> BigramLM:
+    def load(cls, path: str | Path, max_bytes: int = MAX_LM_BYTES) -> BigramLM:
+        """Read what :meth:`save` wrote; :class:`ValueError` for anything else or over ``max_bytes``."""
         with gzip.open(path, "rb") as f:
-            uni, bi, d = pickle.load(f)  # noqa: S301 - our own artifact
-        return cls(Counter(uni), Counter(bi), d)
+            data = f.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ValueError(f"over {max_bytes:,} bytes uncompressed")
+        body = json.loads(data)
+        if not isinstance(body, dict) or body.get("format") != 1:
+            raise ValueError("not an unspin corpus bigram file")
+        uni = Counter({str(w): int(c) for w, c in body["unigrams"].items()})
+        bi = Counter({(str(a), str(b)): int(c) for a, b, c in body["bigrams"]})
+        return cls(uni, bi, float(body["discount"]))
 
 
 class InterpolatedLM:

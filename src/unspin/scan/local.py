@@ -1,8 +1,8 @@
 """The local executor: shards scored by a pool of processes, read and written by the driver.
 
 At most ``2 x workers`` shards are in flight, so memory stays flat whatever the corpus
-size.  Workers ignore SIGINT; on Ctrl-C the driver stops the pool and the finished
-shards stay on disk for the next run.
+size.  Workers ignore SIGINT; on Ctrl-C (or SIGTERM, which the CLI turns into the same
+interrupt) the driver stops the pool and the finished shards stay on disk for the next run.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ _OPTS: ScanOptions | None = None
 def _init_worker(opts: ScanOptions) -> None:
     global _OPTS
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops workers with SIGTERM: die quietly
     _OPTS = opts
     warm_up(opts)  # a no-op when the driver loaded the model before forking
 

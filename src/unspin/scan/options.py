@@ -40,6 +40,7 @@ class ScanOptions:
     engine: str = "local"
     address: str | None = None
     plot: str | None = None
+    summary_json: str | None = None
     overwrite: bool = False
     progress: bool | None = None  # None: a bar on a terminal, quiet log lines otherwise
 
@@ -55,6 +56,12 @@ class ScanOptions:
                 break
         return stem + ".rejects.jsonl"
 
+    def outputs(self) -> dict[str, str]:
+        """Every file the scan writes, by option name."""
+        named = {"--out": self.out, "--rejects": self.rejects_path, "--clean-out": self.clean_out,
+                 "--plot": self.plot, "--summary-json": self.summary_json}
+        return {flag: str(path) for flag, path in named.items() if path}
+
     @property
     def drop_threshold(self) -> float:
         """Documents scored above this are left out of ``--clean-out``."""
@@ -67,6 +74,7 @@ class ScanOptions:
         d = {k: v for k, v in asdict(self).items() if k in keep}
         d["inputs"] = [_file_id(p) for p in self.inputs]
         d["clean_out"] = bool(self.clean_out)
+        d["outputs"] = {flag: str(Path(path).resolve()) for flag, path in self.outputs().items()}
         return d
 
 

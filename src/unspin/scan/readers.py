@@ -11,16 +11,25 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from unspin.errors import InputError
 from unspin.scan.record import Doc
+from unspin.text.decode import MAX_BYTES, lines, read_limited
 from unspin.text.page import HTML_EXTS
 
 JSONL_EXTS = (".jsonl", ".ndjson", ".json")
 COMPRESSIONS = ("", ".gz", ".zst")
+MAX_FILE_BYTES = 4 * MAX_BYTES
+"""Largest text/HTML file or WARC record read (longer: a ``too_long`` reject, never read whole)."""
+MAX_LINE_BYTES = 8 * MAX_BYTES
+"""Largest JSONL line read (JSON escapes may take 6 bytes a character)."""
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+MAX_ID_CHARS = 1000
+"""Ids are cut to this length."""
 
 
 def input_kind(path: str | Path) -> str:
@@ -94,8 +103,11 @@ def read_jsonl(path: str, text_field: str, id_field: str, encoding: str | None =
     lineno = 0
     try:
         with raw, stream:
-            for lineno, line in enumerate(stream, 1):  # noqa: B007 - lineno used after the loop
-                if line.strip():
+            for lineno, line in enumerate(lines(stream, MAX_LINE_BYTES), 1):  # noqa: B007 - lineno used after the loop
+                if line is None:
+                    yield Doc(f"{path}:{lineno}", path, pos=raw.tell()).fail(
+                        "too_long", f"line is over {MAX_LINE_BYTES:,} bytes")
+                elif line.strip():
                     yield _json_doc(line, f"{path}:{lineno}", path, text_field, id_field, encoding, raw.tell())
     except _corrupt_errors() as exc:
         yield Doc(f"{path}:{lineno + 1}", path, pos=Path(path).stat().st_size).fail(
@@ -106,20 +118,28 @@ def _json_doc(line: bytes, where: str, source: str, text_field: str, id_field: s
               encoding: str | None, pos: int) -> Doc:
     doc = Doc(where, source, pos=pos)
     try:
-        obj = json.loads(line.decode(encoding or "utf-8"))
+        obj = json.loads(line.decode(encoding or "utf-8-sig"))  # -sig: a BOM on line 1 is not an error
     except (UnicodeDecodeError, LookupError) as exc:
         return doc.fail("undecodable", f"line is not {encoding or 'UTF-8'}: {exc}")
-    except json.JSONDecodeError as exc:
-        return doc.fail("invalid_json", str(exc))
+    except (ValueError, RecursionError) as exc:  # bad JSON, nested too deep, a 5,000-digit number
+        return doc.fail("invalid_json", f"{type(exc).__name__}: {exc}"[:300])
     if not isinstance(obj, dict):
         return doc.fail("invalid_json", f"line is a JSON {type(obj).__name__}, not an object")
+    if _SURROGATE_ESCAPE.search(line):
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return doc.fail("undecodable", "the record holds a lone surrogate (\\udXXX): not valid Unicode")
     return _row_doc(obj, doc, text_field, id_field)
 
 
 def _row_doc(row: dict, doc: Doc, text_field: str, id_field: str) -> Doc:
     """Fill ``doc`` from a JSONL object or Parquet row."""
-    if row.get(id_field) is not None:
-        doc.id = str(row[id_field])
+    try:
+        if row.get(id_field) is not None:
+            doc.id = str(row[id_field])[:MAX_ID_CHARS]
+    except (ValueError, RecursionError) as exc:  # an id that cannot be shown as text
+        return doc.fail("invalid_json", f"field {id_field!r} cannot be read: {type(exc).__name__}")
     if text_field not in row or row[text_field] is None:
         return doc.fail("missing_field", f"no field {text_field!r}")
     if not isinstance(row[text_field], str):
@@ -175,7 +195,10 @@ def _warc_doc(rec, path: str, n: int) -> Doc | None:
     if "html" not in ctype and not plain:
         return None
     uri = rec.rec_headers.get_header("WARC-Target-URI") or f"{path}#{n}"
-    return Doc(uri, path, raw=rec.content_stream().read(), html=not plain)
+    data = rec.content_stream().read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        return Doc(uri, path).fail("too_long", f"record is over {MAX_FILE_BYTES:,} bytes")
+    return Doc(uri, path, raw=data, html=not plain)
 
 
 def read_folder(path: str) -> Iterator[Doc]:
@@ -188,8 +211,12 @@ def read_folder(path: str) -> Iterator[Doc]:
 
 
 def _file_doc(f: Path, doc_id: str, pos: int) -> Doc:
+    doc = Doc(doc_id, str(f), pos=pos)
     try:
-        data = f.read_bytes()
-    except OSError as exc:
-        return Doc(doc_id, str(f), pos=pos).fail("corrupt_file", str(exc))
-    return Doc(doc_id, str(f), raw=data, html=f.suffix.lower() in HTML_EXTS, pos=pos)
+        if f.stat().st_size > MAX_FILE_BYTES:
+            return doc.fail("too_long", f"{f.stat().st_size:,} bytes, over {MAX_FILE_BYTES:,}")
+        data = read_limited(f, MAX_FILE_BYTES)
+    except (OSError, InputError) as exc:
+        return doc.fail("corrupt_file", str(exc))
+    doc.raw, doc.html = data, f.suffix.lower() in HTML_EXTS
+    return doc

@@ -34,13 +34,15 @@ class Doc:
         return self
 
     def reject_record(self) -> dict[str, Any]:
-        return {"id": self.id, "source": self.source, "reason": self.reject, "detail": self.detail}
+        """The rejects-file row (lone surrogates escaped: it must always be writable)."""
+        return {k: escaped(v) for k, v in
+                (("id", self.id), ("source", self.source), ("reason", self.reject), ("detail", self.detail))}
 
     def clean_record(self) -> dict[str, Any]:
         """What ``--clean-out`` keeps: the original row, or id/source/text."""
         if self.record is not None:
             return self.record
-        return {"id": self.id, "source": self.source, "text": self.text}
+        return {"id": self.id, "source": escaped(self.source), "text": self.text}
 
 
 @dataclass(slots=True)
@@ -65,3 +67,8 @@ class ShardResult:
     rejects: list[dict[str, Any]] = field(default_factory=list)
     clean: list[dict[str, Any]] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+
+
+def escaped(text: str | None) -> str | None:
+    """``text`` with lone surrogates written as ``\\udXXX`` (valid UTF-8 either way)."""
+    return text if text is None else text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
 import time
+from pathlib import Path
 
 from unspin.errors import UnspinError
 from unspin.scan.options import ScanOptions, output_format
@@ -11,7 +15,8 @@ from unspin.scan.readers import input_kind, input_size
 from unspin.scan.record import Shard, ShardResult
 from unspin.scan.shards import WorkDir
 from unspin.scan.summary import Summary, plot
-from unspin.scan.writers import merge, score_schema
+from unspin.scan.writers import atomic, merge, score_schema
+from unspin.text.decode import check_side_file
 
 
 def check_options(opts: ScanOptions) -> None:
@@ -29,6 +34,58 @@ def check_options(opts: ScanOptions) -> None:
         raise UnspinError("--workers and --shard-size must be at least 1")
     if opts.engine not in ("local", "ray"):
         raise UnspinError(f"unknown engine {opts.engine!r}", hint="use --engine local or --engine ray")
+    for flag, value in (("--threshold", opts.threshold), ("--drop-above", opts.drop_above)):
+        if value is not None and not 0.0 <= value <= 1.0:  # also refuses nan
+            raise UnspinError(f"{flag} {value} is not a probability in [0, 1]")
+    if opts.plot and not opts.plot.lower().endswith(PLOT_EXTS):
+        raise UnspinError(f"--plot {opts.plot}: unknown image format", hint="end it in .png, .svg or .pdf")
+    check_modules(opts)
+    check_side_file("--keep", opts.keep)
+    check_side_file("--lexicon", opts.lexicon)
+    check_outputs(opts)
+
+
+PLOT_EXTS = (".png", ".svg", ".pdf")
+INPUT_MODULES = {"parquet": "pyarrow", "warc": "warcio", "html": "trafilatura"}
+"""The optional module each input kind needs (``.zst`` needs zstandard)."""
+
+
+def check_modules(opts: ScanOptions) -> None:
+    """Raise :class:`ModuleNotFoundError` now, not after the scoring, if an input kind, a Parquet
+    output, ``--plot`` or ``--engine ray`` needs an optional module that is not installed."""
+    needs = [("--plot", "matplotlib" if opts.plot else None), ("--engine ray", "ray" if opts.engine == "ray" else None)]
+    needs += [(p, INPUT_MODULES.get(input_kind(p), "zstandard" if p.lower().endswith(".zst") else None))
+              for p in opts.inputs]
+    needs += [(p, "pyarrow") for p in (opts.out, opts.clean_out) if p and output_format(p) == "parquet"]
+    for what, module in needs:
+        if module and importlib.util.find_spec(module) is None:
+            extra = "ray" if module == "ray" else "scan"
+            raise ModuleNotFoundError(f"{what} needs {module}: pip install 'unspin[{extra}]'", name=module)
+
+
+def check_outputs(opts: ScanOptions) -> None:
+    """Refuse outputs that would destroy data: an input (same file by inode, or by name), a folder,
+    a path under a file, two outputs on one file, or an existing file when the run starts afresh
+    without ``--overwrite`` (a resumed run may find the outputs it was merging when it stopped)."""
+    outputs = opts.outputs()
+    seen: dict[Path, str] = {}
+    fresh = not WorkDir(opts).resuming()
+    for flag, out in outputs.items():
+        p = Path(out)
+        for inp in opts.inputs:
+            if p.resolve() == Path(inp).resolve() or (p.exists() and os.path.samefile(p, inp)):
+                raise UnspinError(f"{flag} {out} is an input of this scan", hint="write the output elsewhere")
+        if p.exists() and not p.is_file():  # a folder, or a device that a rename would replace
+            raise UnspinError(f"{flag} {out} is {'a folder' if p.is_dir() else 'not a regular file'}",
+                              hint="pass a file name")
+        parent = next(a for a in p.resolve().parents if a.exists())
+        if not parent.is_dir():
+            raise UnspinError(f"{flag} {out}: {parent} is a file, not a folder")
+        if p.resolve() in seen:
+            raise UnspinError(f"{flag} and {seen[p.resolve()]} are the same file: {out}")
+        seen[p.resolve()] = flag
+        if p.exists() and fresh and not opts.overwrite:
+            raise UnspinError(f"{flag} {out} exists", hint="add --overwrite to replace it")
 
 
 def _executor(opts: ScanOptions):
@@ -46,6 +103,10 @@ def scan(opts: ScanOptions) -> Summary:
     check_options(opts)
     work = WorkDir(opts)
     done = work.open()
+    previous = work.completed()
+    if previous is not None:  # the last run wrote every output and was stopped while cleaning up
+        work.remove()
+        return Summary.from_dict(previous)
     summary = Summary()
     for key in sorted(done):
         summary.add(work.stats(key), this_run=False)
@@ -70,7 +131,7 @@ def scan(opts: ScanOptions) -> Summary:
 
 
 def _finish(opts: ScanOptions, work: WorkDir, summary: Summary) -> None:
-    """Merge the shards into the outputs, draw the plot, remove the work folder."""
+    """Merge the shards into the outputs, draw the plot, write the summary, remove the work folder."""
     fmt = output_format(opts.out)
     merge(work.parts("out"), opts.out, fmt, score_schema(opts.restore) if fmt == "parquet" else None)
     summary.outputs["scores"] = opts.out
@@ -78,8 +139,14 @@ def _finish(opts: ScanOptions, work: WorkDir, summary: Summary) -> None:
     summary.outputs["rejects"] = opts.rejects_path
     if opts.clean_out:
         merge(work.parts("clean"), opts.clean_out, output_format(opts.clean_out))
-        summary.outputs["clean"] = f"{opts.clean_out} ({summary.kept:,} documents with p <= {opts.drop_threshold:g})"
+        summary.outputs["clean"] = opts.clean_out
+        summary.drop_threshold = opts.drop_threshold
     if opts.plot:
         plot(summary, opts.plot, opts.threshold)
         summary.outputs["plot"] = opts.plot
+    if opts.summary_json:
+        summary.outputs["summary"] = opts.summary_json
+        with atomic(opts.summary_json, "w") as f:
+            json.dump(summary.to_dict(), f, indent=1)
+    work.complete(summary.to_dict())
     work.remove()

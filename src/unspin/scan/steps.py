@@ -13,8 +13,9 @@ from typing import Any
 
 from unspin.errors import InputError
 from unspin.scan.options import ScanOptions
-from unspin.scan.record import Doc, Shard, ShardResult
+from unspin.scan.record import Doc, Shard, ShardResult, escaped
 from unspin.scan.summary import HIST_BINS, hist_bin
+from unspin.scan.writers import dumps
 from unspin.text.decode import MAX_BYTES, clean_text, decode_bytes, han_count
 from unspin.text.page import main_text
 
@@ -75,18 +76,32 @@ def score(doc: Doc, opts: ScanOptions) -> Doc:
     """Run the detector; the output row goes to ``doc.result``."""
     if doc.reject:
         return doc
-    from unspin.api import restore
+    from unspin.api import detect, restore
 
     try:
-        res = restore(doc.text, **engine(opts.model, opts.keep, opts.lexicon))
+        res = (restore if opts.restore else detect)(doc.text, **engine(opts.model, opts.keep, opts.lexicon))
     except InputError as exc:
         return doc.fail("error", exc.message)
     res.threshold = opts.threshold
     rec = res.detect_record(None, opts.evidence)
     rec.pop("path")
-    doc.result = {"id": doc.id, "source": doc.source, **rec}
+    doc.result = {"id": doc.id, "source": escaped(doc.source), **rec}  # a file name may not be UTF-8
     if opts.restore:
         doc.result["restored"] = res.restored
+    return doc
+
+
+def _process(doc: Doc, opts: ScanOptions) -> Doc:
+    """All steps for one document; any failure makes it a reject with the reason, never ends the run."""
+    try:
+        doc = score(check(extract(decode(doc, opts.encoding))), opts)
+        rows = [doc.result, doc.clean_record() if opts.clean_out else {}] if not doc.reject else []
+        for row in rows:
+            dumps(row).encode("utf-8")  # what the writer will do: a lone surrogate must fail here
+    except UnicodeEncodeError:
+        return doc.fail("undecodable", "the record holds a lone surrogate (not valid Unicode)")
+    except Exception as exc:  # noqa: BLE001 - one poison record must not stop a corpus scan
+        return doc.fail("error", f"{type(exc).__name__}: {exc}"[:300])
     return doc
 
 
@@ -98,7 +113,7 @@ def process_shard(shard: Shard, opts: ScanOptions) -> ShardResult:
     hist = [0] * HIST_BINS
     chars = flagged = 0
     for doc in shard.docs:
-        doc = score(check(extract(decode(doc, opts.encoding))), opts)
+        doc = _process(doc, opts)
         if doc.reject:
             reasons[doc.reject] += 1
             out.rejects.append(doc.reject_record())

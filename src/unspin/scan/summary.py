@@ -30,7 +30,8 @@ class Summary:
     resumed_shards: int = 0
     reasons: Counter = field(default_factory=Counter)
     hist: list[int] = field(default_factory=lambda: [0] * HIST_BINS)
-    outputs: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)  # file paths by role: scores, rejects, clean, ...
+    drop_threshold: float | None = None  # with a clean output: documents above it were left out
 
     def add(self, stats: dict[str, Any], this_run: bool) -> None:
         for k in ("documents", "rejected", "flagged", "kept", "chars"):
@@ -55,6 +56,13 @@ class Summary:
         d["chars_per_cpu_second"] = round(self.run_chars / self.cpu_seconds, 1) if self.cpu_seconds else 0.0
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Summary:
+        """Inverse of :meth:`to_dict` (the derived speeds are dropped)."""
+        out = cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+        out.reasons = Counter(out.reasons)
+        return out
+
     def text(self, threshold: float, width: int = 40) -> str:
         """The report printed at the end of ``unspin scan``."""
         why = ", ".join(f"{r} {n:,}" for r, n in self.reasons.most_common())
@@ -69,12 +77,25 @@ class Summary:
         for i, n in enumerate(self.hist):
             bar = "█" * round(width * n / top)
             lines.append(f"  {i / HIST_BINS:.1f}-{(i + 1) / HIST_BINS:.1f} {bar:<{width}} {n:,}")
-        lines += [f"{k:<9} {v}" for k, v in self.outputs.items()]
+        for role, path in self.outputs.items():
+            clean = role == "clean" and self.drop_threshold is not None
+            kept = f" ({self.kept:,} documents with p <= {self.drop_threshold:g})" if clean else ""
+            lines.append(f"{role:<9} {path}{kept}")
         return "\n".join(lines)
 
 
-def plot(summary: Summary, path: str, threshold: float) -> None:
-    """Bar chart of the histogram as a PNG (matplotlib, no display needed)."""
+def log_scale(counts: list[int], span: float = 100.0) -> bool:
+    """Whether the non-zero ``counts`` span ``span`` times or more (then a linear axis hides the small ones).
+
+    >>> log_scale([9000, 40, 3, 0]), log_scale([50, 20, 0])
+    (True, False)
+    """
+    positive = [c for c in counts if c > 0]
+    return bool(positive) and max(positive) >= span * min(positive)
+
+
+def figure(summary: Summary, threshold: float):
+    """The histogram as a matplotlib figure (no display needed); a log count axis when :func:`log_scale`."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -86,9 +107,19 @@ def plot(summary: Summary, path: str, threshold: float) -> None:
     ax.axvline(threshold, color="#c0392b", linestyle="--", label=f"threshold {threshold:g}")
     ax.set_xlim(0, 1)
     ax.set_xlabel("spin probability")
-    ax.set_ylabel("documents")
+    log = log_scale(summary.hist)
+    ax.set_yscale("log" if log else "linear")
+    ax.set_ylabel("documents (log scale)" if log else "documents")
     ax.set_title(f"unspin scan: {summary.documents:,} documents, {summary.flagged:,} flagged")
     ax.legend()
     fig.tight_layout()
+    return fig
+
+
+def plot(summary: Summary, path: str, threshold: float) -> None:
+    """Save :func:`figure` as ``path`` (.png, .svg or .pdf)."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(summary, threshold)
     fig.savefig(path)
     plt.close(fig)

@@ -19,7 +19,7 @@ def atomic(path: str | Path, mode: str = "wb") -> Iterator[Any]:
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     try:
-        with open(tmp, mode) as f:
+        with open(tmp, mode, encoding=None if "b" in mode else "utf-8") as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
@@ -63,7 +63,7 @@ def score_schema(restore: bool):
 
     edit = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("spun", pa.string()),
                       ("original", pa.string()), ("confidence", pa.float64()),
-                      ("alternatives", pa.list_(pa.string()))])
+                      ("alternatives", pa.list_(pa.string())), ("count", pa.int64())])
     fields = [("id", pa.string()), ("source", pa.string()), ("spin_probability", pa.float64()),
               ("label", pa.string()), ("chars", pa.int64()), ("evidence", pa.list_(edit))]
     if restore:

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from unspin import __version__
 from unspin.api import restore
 from unspin.model import Model, load_model
+from unspin.server import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S
 from unspin.server.errors import install_handlers
 from unspin.server.limits import BodyLimit, Worker
 from unspin.server.routes import Engine, router
@@ -19,8 +20,6 @@ from unspin.server.schemas import EXAMPLE
 from unspin.server.tracing import IndexTracer, Tracer
 
 STATIC = Path(__file__).parent / "static"
-DEFAULT_MAX_BYTES = 1_000_000
-DEFAULT_TIMEOUT_S = 30.0
 PAGE_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
 ENV = {"model": "UNSPIN_SERVE_MODEL", "index": "UNSPIN_SERVE_INDEX",
        "max_bytes": "UNSPIN_SERVE_MAX_BYTES", "timeout_s": "UNSPIN_SERVE_TIMEOUT"}

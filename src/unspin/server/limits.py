@@ -9,9 +9,12 @@ from typing import Any, TypeVar
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from unspin.decode.deadline import deadline
 from unspin.server.errors import ApiError, error_response
 
 T = TypeVar("T")
+DEADLINE_GRACE_S = 0.5
+"""The decoder gives up this long after the request was answered with 503."""
 
 
 def _too_large(max_bytes: int) -> Any:
@@ -64,8 +67,9 @@ class BodyLimit:
 class Worker:
     """Runs engine calls in threads, each under a time limit; refuses work when saturated.
 
-    Python cannot stop a thread, so a call that runs past its limit is answered with 503
-    and finishes in the background; ``max_running`` bounds how many such calls pile up.
+    A call that runs past its limit is answered with 503; the decoder checks a cooperative
+    deadline (:mod:`unspin.decode.deadline`) set just past that limit, so the abandoned
+    thread stops using the CPU soon after; ``max_running`` bounds how many calls pile up.
     """
 
     def __init__(self, timeout_s: float, threads: int = 4, max_running: int = 32) -> None:
@@ -80,7 +84,8 @@ class Worker:
             with self._lock:
                 self.running += 1
             try:
-                return fn()
+                with deadline(self.timeout_s + DEADLINE_GRACE_S):
+                    return fn()
             finally:
                 with self._lock:
                     self.running -= 1

@@ -29,7 +29,7 @@ def _encodable(value: str) -> str:
 class TextRequest(BaseModel):
     """A document to analyse."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # "0.5" is not a number, "yes" not a boolean
 
     text: str = Field(description="the document, plain text with some Chinese", examples=[EXAMPLE],
                       json_schema_extra=TEXT_SCHEMA)
@@ -54,7 +54,7 @@ class DetectRequest(TextRequest):
 
 
 class TraceRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # "0.5" is not a number, "yes" not a boolean
 
     text: str = Field(description="the suspected copy", examples=[EXAMPLE], json_schema_extra=TEXT_SCHEMA)
     top_k: int = Field(5, ge=1, le=50, description="how many sources to return")
@@ -77,6 +77,12 @@ class EditOut(BaseModel):
     alternatives: list[str]
 
 
+class EvidenceOut(EditOut):
+    """A distinct swapped pair: its most confident occurrence, and how often the pair occurs."""
+
+    count: int = Field(description="occurrences of this (spun, original) pair in the text")
+
+
 Label = Literal["spun", "natural"]
 
 
@@ -91,7 +97,7 @@ class DetectResponse(BaseModel):
     spin_probability: float
     label: Label
     chars: int
-    evidence: list[EditOut]
+    evidence: list[EvidenceOut] = Field(description="distinct pairs, most confident first")
 
 
 class Passage(BaseModel):

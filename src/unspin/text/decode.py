@@ -15,29 +15,84 @@ from __future__ import annotations
 import re
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from unspin.errors import InputError, UnspinWarning
 
-MAX_BYTES = 20_000_000
-"""Largest single document accepted by restore/detect (use ``unspin scan`` for corpora)."""
+MAX_BYTES = 2_000_000
+"""Largest input read by restore/detect/trace, and largest document (in characters) they and
+``unspin scan`` analyse: decoding costs about 2 KB of memory per character (BENCHMARKS.md)."""
 
 BINARY_SHARE = 0.05
 """Input whose sample has more than this share of control bytes/characters is binary."""
 SAMPLE = 65_536
 """Bytes (or characters) sampled by the binary test."""
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af]")
+"""Han characters: CJK Unified Ideographs, Extension A, compatibility, Extensions B-H (planes 2 and 3)."""
 _ENCODINGS = ("utf-8", "gb18030", "big5", "utf-16")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0, DEL, C1 but tab, LF, CR
 _CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32), 127])
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _BINARY_HINT = "pass a UTF-8, GBK or Big5 text file"
 
 
 def han_count(text: str) -> int:
-    """Number of Chinese (Han) characters in ``text``."""
+    """Number of Chinese (Han) characters in ``text``, Extension B and beyond included.
+
+    >>> han_count("今年\U00020000\U0002a6dfabc")
+    4
+    """
     return len(_HAN.findall(text))
+
+
+def printable(text: str, limit: int = 300) -> str:
+    r"""``text`` safe to print on a terminal: control, bidi and lone-surrogate characters escaped, clipped.
+
+    >>> printable("a\x1b[31mb\ud800")
+    'a\\x1b[31mb\\ud800'
+    """
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
+
+
+def lines(stream: BinaryIO, max_bytes: int) -> Iterator[bytes | None]:
+    """The lines of a binary ``stream``; a line over ``max_bytes`` is skipped (read in blocks) as ``None``."""
+    while line := stream.readline(max_bytes + 1):
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield line
+
+
+def read_limited(path: str | Path, max_bytes: int = MAX_BYTES, what: str = "input") -> bytes:
+    """The bytes of a file, device, pipe or standard input (``-``), reading at most ``max_bytes``.
+
+    Raises :class:`InputError` for a missing file, a folder, an unreadable file or more data than
+    ``max_bytes`` (``/dev/zero`` stops at the limit instead of filling memory).
+    """
+    name = "standard input" if str(path) == "-" else str(path)
+    try:
+        if str(path) == "-":
+            data = sys.stdin.buffer.read(max_bytes + 1)
+        else:
+            with open(path, "rb") as f:
+                data = f.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise InputError(f"no such file: {name}") from None
+    except IsADirectoryError:
+        raise InputError(f"{name} is a folder", hint="pass a text file, or use `unspin scan` for folders") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise InputError(f"{what} {name} is over the limit of {max_bytes:,} bytes",
+                         hint="split it, or use `unspin scan` to stream large corpora")
+    return data
 
 
 def _many(count: int, total: int, share: float = BINARY_SHARE, floor: int = 8) -> bool:
@@ -147,6 +202,22 @@ def check_text(text: str, max_chars: int = MAX_BYTES) -> str:
     return text
 
 
+MAX_SIDE_BYTES = 50_000_000
+"""Largest ``--keep`` / ``--lexicon`` file."""
+
+
+def check_side_file(flag: str, path: str | Path | None, max_bytes: int = MAX_SIDE_BYTES) -> None:
+    """Refuse an option file that is missing, not a regular file (``/dev/zero``, a pipe) or too large."""
+    if path is None:
+        return
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{flag} {p}: {'not a regular file' if p.exists() else 'no such file'}",
+                         hint="pass a UTF-8 text file")
+    if p.stat().st_size > max_bytes:
+        raise InputError(f"{flag} {p} is over the limit of {max_bytes:,} bytes")
+
+
 def read_input(path: str | Path, encoding: str | None = None, max_bytes: int = MAX_BYTES) -> str:
     """Read a file (``-`` is standard input), decode, clean and check it.
 
@@ -156,24 +227,11 @@ def read_input(path: str | Path, encoding: str | None = None, max_bytes: int = M
     """
     from unspin.text.page import HTML_EXTS, html_to_text, looks_like_html
 
-    if str(path) == "-":
-        where = "standard input"
-        data = sys.stdin.buffer.read(max_bytes + 1)
-    else:
-        p = Path(path)
-        where = str(p)
-        if not p.exists():
-            raise InputError(f"no such file: {p}")
-        if p.is_dir():
-            raise InputError(f"{p} is a folder", hint="pass a text file, or use `unspin scan` for folders")
-        if p.stat().st_size > max_bytes:
-            raise InputError(
-                f"{p} is {p.stat().st_size:,} bytes, over the limit of {max_bytes:,}",
-                hint="use `unspin scan` to stream large corpora",
-            )
-        data = p.read_bytes()
-    if len(data) > max_bytes:
-        raise InputError(f"input is over the limit of {max_bytes:,} bytes", hint="use `unspin scan`")
+    where = "standard input" if str(path) == "-" else str(path)
+    if where != "standard input" and Path(path).is_file() and Path(path).stat().st_size > max_bytes:
+        raise InputError(f"{path} is {Path(path).stat().st_size:,} bytes, over the limit of {max_bytes:,}",
+                         hint="use `unspin scan` to stream large corpora")
+    data = read_limited(path, max_bytes)
     text, removed = _decode_clean(data, encoding)
     if removed:
         warnings.warn(UnspinWarning(f"removed {removed} from {where}"), stacklevel=2)

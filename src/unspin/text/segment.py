@@ -41,11 +41,3 @@ def tokenize(text: str) -> list[Token]:
 def word_freq(word: str) -> int:
     """Frequency of ``word`` in jieba's dictionary (0 when unknown)."""
     return _jieba().dt.FREQ.get(word, 0) or 0
-
-
-def add_words(words: list[str]) -> None:
-    """Make sure the segmenter keeps these words whole (e.g. lexicon or keep-list entries)."""
-    j = _jieba()
-    for w in words:
-        if len(w) > 1 and not j.dt.FREQ.get(w):
-            j.add_word(w, freq=5)

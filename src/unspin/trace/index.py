@@ -2,7 +2,13 @@
 
 Adding is incremental and idempotent by document id, in transactions of ``batch``
 documents: a document and its postings are written together or not at all, so an
-interrupted ``unspin index add`` leaves every committed document usable.
+interrupted ``unspin index add`` leaves every committed document usable.  A new index
+is built in a temporary file and renamed, so a kill during creation leaves no index at all.
+
+An index is a file users may share, so it is treated as data: it is opened read-only for
+tracing (SQLite ``mode=ro``), refused unless its schema is exactly the one below (no
+triggers or views: no stored SQL ever runs), and stored blobs are decompressed with a
+size limit.  Only one ``unspin index add`` writes an index at a time (a lock file).
 
 >>> import tempfile
 >>> from unspin.trace.fingerprint import Fingerprinter
@@ -18,15 +24,20 @@ interrupted ``unspin index add`` leaves every committed document usable.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import sqlite3
 import time
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -34,7 +45,15 @@ from unspin.errors import IndexError_
 from unspin.trace.fingerprint import Fingerprinter
 
 DB_NAME = "trace.sqlite"
+LOCK_NAME = "trace.lock"
 FORMAT = 1
+MAX_DOC_CHARS = 1_000_000
+"""Largest document ``add`` accepts (longer ones are skipped with a message: split them)."""
+MAX_VOCAB_BYTES = 64 << 20
+"""Largest masked vocabulary accepted from an index, uncompressed."""
+_BATCH_CHARS = 20_000_000
+"""``add`` writes a batch early once it holds this many characters (memory stays bounded)."""
+_REBUILD = "rebuild it with `unspin index add` into a new folder"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -67,11 +86,13 @@ def _sha1(text: str) -> str:
 class TraceIndex:
     """A trace index in folder ``path`` (see module docstring); open with :meth:`open` or :meth:`create`."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, fp: Fingerprinter, settings: dict) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, fp: Fingerprinter, settings: dict,
+                 lock: IO | None = None) -> None:
         self.path = path
         self.conn = conn
         self.fingerprinter = fp
         self.settings = settings
+        self._lock = lock  # held while this object may write
         self._count: int | None = None
 
     # -- opening -------------------------------------------------------------------------
@@ -79,53 +100,81 @@ class TraceIndex:
     def create(cls, path: str | Path, fp: Fingerprinter, vocabulary_source: str = "custom") -> TraceIndex:
         """A new empty index in folder ``path`` (created if needed); an existing index is an error."""
         p = Path(path)
-        if (p / DB_NAME).exists():
-            raise IndexError_(f"a trace index already exists at {p}")
         if p.exists() and not p.is_dir():
             raise IndexError_(f"{p} is a file, not a folder", hint="pass a folder for --index")
+        if (p / DB_NAME).exists():
+            raise IndexError_(f"a trace index already exists at {p}")
         p.mkdir(parents=True, exist_ok=True)
-        conn = _connect(p / DB_NAME)
-        settings = {
-            "format": FORMAT, "k": fp.k, "sample": fp.sample, "vocabulary_size": len(fp.vocabulary),
-            "vocabulary_source": vocabulary_source, "created": time.strftime("%Y-%m-%d %H:%M:%S"),
-        }
-        vocab_blob = zlib.compress("\n".join(sorted(fp.vocabulary)).encode("utf-8"), 6)
-        with conn:
-            conn.executescript(_SCHEMA)
-            conn.execute("INSERT INTO settings VALUES ('meta', ?)", (json.dumps(settings),))
-            conn.execute("INSERT INTO settings VALUES ('vocabulary', ?)", (vocab_blob,))
-        return cls(p, conn, fp, settings)
+        lock = _lock(p)
+        try:
+            if (p / DB_NAME).exists():  # created by the writer whose lock we waited for
+                raise IndexError_(f"a trace index already exists at {p}")
+            settings = {
+                "format": FORMAT, "k": fp.k, "sample": fp.sample, "vocabulary_size": len(fp.vocabulary),
+                "vocabulary_source": vocabulary_source, "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+            }
+            vocab_blob = zlib.compress("\n".join(sorted(fp.vocabulary)).encode("utf-8"), 6)
+            tmp = p / (DB_NAME + ".creating")
+            for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):  # a killed creation's (we hold the lock)
+                leftover.unlink(missing_ok=True)
+            with _sql_errors(p, "create"):
+                conn = sqlite3.connect(tmp)
+                with conn:
+                    conn.executescript(_SCHEMA)
+                    conn.execute("INSERT INTO settings VALUES ('meta', ?)", (json.dumps(settings),))
+                    conn.execute("INSERT INTO settings VALUES ('vocabulary', ?)", (vocab_blob,))
+                conn.close()
+                os.replace(tmp, p / DB_NAME)
+                conn = _connect(p / DB_NAME, write=True)
+        except BaseException:
+            lock.close()
+            raise
+        return cls(p, conn, fp, settings, lock)
 
     @classmethod
-    def open(cls, path: str | Path) -> TraceIndex:
-        """Open the index in folder ``path``; :class:`IndexError_` when missing or corrupt."""
+    def open(cls, path: str | Path, write: bool = False) -> TraceIndex:
+        """Open the index in folder ``path`` (read-only unless ``write``, which takes the writer lock);
+        :class:`IndexError_` when missing, corrupt, foreign, read-only or in use."""
         p = Path(path)
         db = p / DB_NAME
         if not db.is_file():
             raise IndexError_(f"no trace index at {p}", hint="build one with `unspin index add CORPUS --index DIR`")
+        lock = _lock(p) if write else None
         try:
-            conn = _connect(db)
-            rows = dict(conn.execute("SELECT key, value FROM settings").fetchall())
-            settings = json.loads(rows["meta"])
-            vocab = frozenset(zlib.decompress(rows["vocabulary"]).decode("utf-8").split("\n"))
-        except (sqlite3.DatabaseError, KeyError, ValueError, zlib.error) as exc:
-            raise IndexError_(f"trace index at {p} is corrupt or unreadable: {exc}",
-                              hint="rebuild it with `unspin index add` into a new folder") from None
-        if settings.get("format") != FORMAT:
-            raise IndexError_(f"trace index at {p} has format {settings.get('format')}, expected {FORMAT}",
-                              hint="rebuild it with this version of unspin")
-        return cls(p, conn, Fingerprinter(vocab, settings["k"], settings["sample"]), settings)
+            with _sql_errors(p, "write" if write else "read"):
+                conn = _connect(db, write)
+                _check_schema(conn, p)
+                rows = dict(conn.execute("SELECT key, value FROM settings").fetchall())
+            try:
+                settings = json.loads(rows["meta"])
+                k, sample = int(settings["k"]), int(settings["sample"])
+                if not (1 <= k <= 16 and 1 <= sample <= 1 << 16):
+                    raise ValueError(f"shingle settings k={k}, sample={sample} out of range")
+                vocab = frozenset(_unpack(rows["vocabulary"], MAX_VOCAB_BYTES).split("\n"))
+                fp = Fingerprinter(vocab, k, sample)
+            except (KeyError, TypeError, ValueError, RecursionError, zlib.error) as exc:
+                raise IndexError_(f"trace index at {p} is corrupt: {str(exc)[:200]}", hint=_REBUILD) from None
+            if settings.get("format") != FORMAT:
+                raise IndexError_(f"trace index at {p} has format {settings.get('format')!r}, expected {FORMAT}",
+                                  hint="rebuild it with this version of unspin")
+        except BaseException:
+            if lock:
+                lock.close()
+            raise
+        return cls(p, conn, fp, settings, lock)
 
     @classmethod
     def open_or_create(cls, path: str | Path, make_fp) -> TraceIndex:
-        """Open the index at ``path``, or create it with the fingerprinter ``make_fp()`` returns."""
+        """Open the index at ``path`` for writing, or create it with the fingerprinter ``make_fp()`` returns."""
         if (Path(path) / DB_NAME).exists():
-            return cls.open(path)
+            return cls.open(path, write=True)
         fp, source = make_fp()
         return cls.create(path, fp, source)
 
     def close(self) -> None:
         self.conn.close()
+        if self._lock:
+            self._lock.close()
 
     # -- writing -------------------------------------------------------------------------
     def add(self, docs: Iterable[tuple[str, str]], replace: bool = False, batch: int = 500,
@@ -134,11 +183,17 @@ class TraceIndex:
         (reported) unless ``replace``."""
         report = AddReport()
         buf: list[tuple[str, str]] = []
-        for item in docs:
-            buf.append(item)
-            if len(buf) >= batch:
+        chars = 0
+        for doc_id, text in docs:
+            problem = _problem(doc_id, text)
+            if problem:
+                report.problems.append((doc_id, problem))
+                continue
+            buf.append((doc_id, text))
+            chars += len(text)
+            if len(buf) >= batch or chars >= _BATCH_CHARS:
                 self._add_batch(buf, replace, report)
-                buf = []
+                buf, chars = [], 0
                 if progress:
                     progress(report)
         if buf:
@@ -148,7 +203,7 @@ class TraceIndex:
     def _add_batch(self, docs: list[tuple[str, str]], replace: bool, report: AddReport) -> None:
         prints = [self.fingerprinter.sampled(text) for _, text in docs]
         self._count = None
-        with self.conn:
+        with _sql_errors(self.path, "write"), self.conn:
             for (doc_id, text), hashes in zip(docs, prints, strict=True):
                 sha = _sha1(text)
                 row = self.conn.execute("SELECT num, sha1, text FROM docs WHERE id = ?", (doc_id,)).fetchone()
@@ -185,10 +240,11 @@ class TraceIndex:
         docs: dict[int, list[int]] = {}
         df: dict[int, int] = {}
         q = "SELECT doc FROM postings WHERE h = ? LIMIT ?"
-        for h in np.unique(hashes).tolist():
-            rows = [d for (d,) in self.conn.execute(q, (h, max_df + 1)).fetchall()]
-            df[h] = len(rows)
-            docs[h] = rows if len(rows) <= max_df else []
+        with _sql_errors(self.path, "read"):
+            for h in np.unique(hashes).tolist():
+                rows = [d for (d,) in self.conn.execute(q, (h, max_df + 1)).fetchall()]
+                df[h] = len(rows)
+                docs[h] = rows if len(rows) <= max_df else []
         return docs, df
 
     def candidates(self, hashes: np.ndarray, limit: int = 20, max_df: int = 2000) -> list[tuple[int, int]]:
@@ -203,31 +259,126 @@ class TraceIndex:
 
     def document(self, num: int) -> tuple[str, str]:
         """``(id, text)`` of document number ``num``."""
-        row = self.conn.execute("SELECT id, text FROM docs WHERE num = ?", (num,)).fetchone()
-        if row is None:
-            raise IndexError_(f"document #{num} missing from the index at {self.path}")
-        return row[0], _unpack(row[1])
+        with _sql_errors(self.path, "read"):
+            row = self.conn.execute("SELECT id, text FROM docs WHERE num = ?", (num,)).fetchone()
+            if row is None:
+                raise IndexError_(f"document #{num} missing from the index at {self.path}")
+            return str(row[0]), _unpack(row[1])
 
     def __len__(self) -> int:
         if self._count is None:
-            self._count = self.conn.execute("SELECT count(*) FROM docs").fetchone()[0]
+            with _sql_errors(self.path, "read"):
+                self._count = self.conn.execute("SELECT count(*) FROM docs").fetchone()[0]
         return self._count
 
     def stats(self) -> dict:
         """Documents, characters, postings, size on disk and build settings."""
-        docs, chars = self.conn.execute("SELECT count(*), coalesce(sum(chars), 0) FROM docs").fetchone()
-        postings = self.conn.execute("SELECT count(*) FROM postings").fetchone()[0]
+        with _sql_errors(self.path, "read"):
+            docs, chars = self.conn.execute("SELECT count(*), coalesce(sum(chars), 0) FROM docs").fetchone()
+            postings = self.conn.execute("SELECT count(*) FROM postings").fetchone()[0]
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.name.startswith(DB_NAME))
         return {"path": str(self.path), "documents": docs, "characters": chars, "postings": postings,
                 "bytes": size, "settings": self.settings}
 
 
-def _connect(db: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(db, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+def _problem(doc_id: str, text: str) -> str | None:
+    """Why ``(doc_id, text)`` cannot be indexed, or ``None``."""
+    if len(text) > MAX_DOC_CHARS:
+        return f"{len(text):,} characters, over the limit of {MAX_DOC_CHARS:,} (split it into smaller documents)"
+    for what, value in (("id", doc_id), ("text", text)):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{what} is not valid Unicode (a lone surrogate)"
+    return None
+
+
+def _lock(folder: Path) -> IO:
+    """Hold the writer lock of the index in ``folder``; :class:`IndexError_` when another process has it."""
+    try:
+        f = open(folder / LOCK_NAME, "a+b")  # noqa: SIM115 - held until the index is closed
+    except OSError as exc:
+        raise _os_error(folder, exc) from None
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no advisory locks on this platform
+        return f
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise IndexError_(f"trace index at {folder} is in use by another `unspin index add`",
+                          hint="wait for it to finish, then rerun") from None
+    return f
+
+
+def _os_error(folder: Path, exc: OSError) -> IndexError_:
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return IndexError_(f"trace index at {folder} is read-only for you ({exc.strerror})",
+                           hint="check its permissions, or copy it to a folder you can write")
+    return IndexError_(f"cannot use the trace index at {folder}: {exc.strerror or exc}")
+
+
+@contextmanager
+def _sql_errors(folder: Path, action: str) -> Iterator[None]:
+    """Turn SQLite and OS errors into one-line :class:`IndexError_` (read-only, full, busy, corrupt)."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        msg = str(exc)
+        if "readonly" in msg or "read-only" in msg or (action == "write" and "unable to open" in msg):
+            raise IndexError_(f"trace index at {folder} is read-only: cannot {action} it ({msg})",
+                              hint="check its permissions, or copy it to a folder you can write") from None
+        if "locked" in msg or "busy" in msg:
+            raise IndexError_(f"trace index at {folder} is in use ({msg})", hint="wait and rerun") from None
+        if "full" in msg:
+            raise IndexError_(f"cannot {action} the trace index at {folder}: the disk is full",
+                              hint="free space and rerun: committed documents are kept") from None
+        if "unable to open" in msg:
+            raise IndexError_(f"cannot open the trace index at {folder} ({msg})",
+                              hint="check that you may read it") from None
+        raise IndexError_(f"trace index at {folder} is corrupt or unreadable: {msg}", hint=_REBUILD) from None
+    except OSError as exc:
+        raise _os_error(folder, exc) from None
+    except (ValueError, zlib.error) as exc:  # a stored text over the limit, or not zlib/UTF-8
+        raise IndexError_(f"trace index at {folder} is corrupt: {str(exc)[:200]}", hint=_REBUILD) from None
+
+
+@cache
+def _expected_schema() -> frozenset[tuple]:
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(_SCHEMA)
+    return frozenset(conn.execute(_SCHEMA_QUERY).fetchall())
+
+
+_SCHEMA_QUERY = "SELECT type, name, tbl_name, sql FROM sqlite_master"
+
+
+def _check_schema(conn: sqlite3.Connection, folder: Path) -> None:
+    """Refuse an index whose schema is not exactly ours (triggers, views or altered tables)."""
+    extra = set(conn.execute(_SCHEMA_QUERY).fetchall()) - _expected_schema()
+    if extra:
+        kind, name = sorted(extra)[0][:2]
+        raise IndexError_(f"trace index at {folder} has an unexpected {kind} {name!r}; refusing to use it",
+                          hint="only use indexes built by `unspin index add`; " + _REBUILD)
+
+
+def _connect(db: Path, write: bool) -> sqlite3.Connection:
+    if write:
+        conn = sqlite3.connect(db, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    conn.execute("PRAGMA trusted_schema=OFF")
+    if write:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
     return conn
 
 
-def _unpack(blob: bytes) -> str:
-    return zlib.decompress(blob).decode("utf-8")
+def _unpack(blob: bytes, max_bytes: int = 4 * MAX_DOC_CHARS) -> str:
+    """Decompress a stored text, refusing more than ``max_bytes`` (a zlib bomb)."""
+    d = zlib.decompressobj()
+    data = d.decompress(blob, max_bytes)
+    if d.unconsumed_tail:
+        raise ValueError(f"stored text is over {max_bytes:,} bytes")
+    return data.decode("utf-8")

@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
-from unspin.errors import InputError, ModelError
+from unspin.errors import InputError
 from unspin.lexicon import Lexicon, Source
-from unspin.model import DEFAULT_MODEL_DIR
-from unspin.text.decode import decode_bytes, han_count
+from unspin.model import DEFAULT_MODEL_DIR, load_model
+from unspin.text.decode import MAX_SIDE_BYTES, decode_bytes, han_count, read_limited
 
 
 def read_evidence(paths: list[str | Path]) -> Counter[tuple[str, str]]:
@@ -30,7 +31,7 @@ def read_evidence(paths: list[str | Path]) -> Counter[tuple[str, str]]:
     for p in map(Path, paths):
         if not p.is_file():
             raise InputError(f"no such file: {p}")
-        text = decode_bytes(p.read_bytes())
+        text = decode_bytes(read_limited(p, MAX_SIDE_BYTES, "evidence file"))
         found = _from_json(text, p) if text.lstrip().startswith("{") else _from_tsv(text, p)
         if not found:
             raise InputError(f"{p}: no substitution pairs found",
@@ -80,25 +81,34 @@ def fold_pairs(lexicon: Lexicon, pairs: Counter[tuple[str, str]], min_count: int
 
 def learn_model(pairs: Counter[tuple[str, str]], out: str | Path, base: str | Path | None = None,
                 min_count: int = 1) -> dict:
-    """Write a copy of model ``base`` to ``out`` with ``pairs`` folded in; return a summary."""
+    """Write a copy of model ``base`` to ``out`` with ``pairs`` folded in; return a summary.
+
+    The base model is loaded (format and checksums verified) and the copy is written by
+    :meth:`Model.save`: no file of the base is copied as is.  The copy is built in
+    ``OUT.partial`` and renamed; an existing ``OUT.partial`` is refused, never deleted.
+    """
     src, dst = Path(base) if base else DEFAULT_MODEL_DIR, Path(out)
-    if not (src / "meta.json").is_file():
-        raise ModelError(f"no unspin model at {src}")
+    if dst.exists() and not dst.is_dir():
+        raise InputError(f"{dst} is a file", hint="pass a new folder to --out")
     if dst.exists() and any(dst.iterdir()):
         raise InputError(f"{dst} exists and is not empty", hint="pass a new folder to --out")
     if dst.resolve() == src.resolve():
         raise InputError("--out must differ from the base model")
-    lexicon = Lexicon.load(src / "lexicon.tsv.gz")
-    learned = fold_pairs(lexicon, pairs, min_count)
     tmp = dst.with_name(dst.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(src, tmp)
-    learned.save(tmp / "lexicon.tsv.gz")
-    meta = json.loads((tmp / "meta.json").read_text(encoding="utf-8"))
+    if tmp.exists():
+        raise InputError(f"{tmp} exists (left by an interrupted run?)",
+                         hint="remove it yourself, or pass another folder to --out")
+    model = load_model(src)
+    learned = fold_pairs(model.lexicon, pairs, min_count)
     summary = {"base": str(src), "pairs_seen": len(pairs), "min_count": min_count,
-               "pairs_added": len(learned) - len(lexicon)}
-    meta.setdefault("learned", []).append(summary)
-    (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+               "pairs_added": len(learned) - len(model.lexicon)}
+    prior = model.meta.get("learned")
+    meta = {**model.meta, "learned": [*(prior if isinstance(prior, list) else []), summary]}
+    try:
+        replace(model, lexicon=learned, path=dst).save(tmp, meta)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # created by this run (it did not exist above)
+        raise
     if dst.exists():
         dst.rmdir()
     tmp.rename(dst)

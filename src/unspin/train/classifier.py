@@ -19,6 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+_ARRAYS = {"feature": np.int32, "threshold": np.float64, "missing_left": np.bool_, "left": np.int32,
+           "right": np.int32, "value": np.float64, "roots": np.int32}
+"""The node arrays of :class:`Trees` and their types (the serialised form)."""
+
 
 @dataclass
 class Trees:
@@ -35,11 +39,11 @@ class Trees:
     depth: int
 
     @classmethod
-    def fit(cls, X: np.ndarray, y: np.ndarray, seed: int = 0, trees: int = 80, max_depth: int = 6) -> Trees:
+    def fit(cls, X: np.ndarray, y: np.ndarray, seed: int = 0, trees: int = 150, max_depth: int = 6) -> Trees:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         clf = HistGradientBoostingClassifier(
-            max_iter=trees, max_depth=max_depth, learning_rate=0.15, l2_regularization=1.0, random_state=seed
+            max_iter=trees, max_depth=max_depth, learning_rate=0.1, l2_regularization=1.0, random_state=seed
         )
         clf.fit(np.asarray(X, dtype=np.float64), np.asarray(y, dtype=int))
         return cls.from_sklearn(clf)
@@ -69,9 +73,41 @@ class Trees:
             baseline=float(np.ravel(clf._baseline_prediction)[0]), depth=int(cat("depth", np.int64).max()),
         )
 
-    def raw(self, X: np.ndarray) -> np.ndarray:
-        """Summed log-odds for each row of ``X``."""
+    def to_dict(self) -> dict[str, np.ndarray]:
+        """Plain arrays (no objects): ``np.savez`` them, load with ``np.load(..., allow_pickle=False)``."""
+        d = {name: np.ascontiguousarray(getattr(self, name), dtype=dtype) for name, dtype in _ARRAYS.items()}
+        d["baseline"], d["depth"] = np.float64(self.baseline), np.int64(self.depth)
+        return d
+
+    @classmethod
+    def from_dict(cls, d) -> Trees:
+        """Inverse of :meth:`to_dict`; :class:`ValueError` when the arrays do not form valid trees."""
+        arrays = {}
+        for name, dtype in _ARRAYS.items():
+            a = np.asarray(d[name])
+            if a.ndim != 1 or a.dtype.kind != np.dtype(dtype).kind:
+                raise ValueError(f"tree array {name!r} has shape {a.shape} and type {a.dtype}")
+            arrays[name] = a.astype(dtype)
+        n = len(arrays["feature"])
+        if any(len(arrays[k]) != n for k in ("threshold", "missing_left", "left", "right", "value")):
+            raise ValueError("tree arrays differ in length")
+        links = np.concatenate([arrays["left"], arrays["right"], arrays["roots"]])
+        if n == 0 or links.min(initial=0) < 0 or links.max(initial=0) >= n or arrays["feature"].min() < -1:
+            raise ValueError("tree node links point outside the tree")
+        baseline, depth = float(d["baseline"]), int(d["depth"])
+        if not np.isfinite(baseline) or not 0 <= depth <= 64:
+            raise ValueError(f"tree baseline {baseline} or depth {depth} out of range")
+        return cls(**arrays, baseline=baseline, depth=depth)
+
+    def raw(self, X: np.ndarray, chunk: int = 2048) -> np.ndarray:
+        """Summed log-odds for each row of ``X`` (``chunk`` rows at a time: memory stays
+        proportional to ``chunk`` x trees, not to the document)."""
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        if len(X) > chunk:
+            return np.concatenate([self._raw(X[i : i + chunk]) for i in range(0, len(X), chunk)])
+        return self._raw(X)
+
+    def _raw(self, X: np.ndarray) -> np.ndarray:
         n, k = X.shape
         flat = X.ravel()
         row_base = np.repeat(np.arange(n, dtype=np.int64) * k, len(self.roots))

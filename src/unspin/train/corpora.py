@@ -14,10 +14,12 @@ import gzip
 import json
 import random
 import re
+import warnings
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from unspin.errors import InputError
+from unspin.errors import InputError, UnspinWarning
 from unspin.lexicon.sources import _package_file
 from unspin.text.decode import decode_bytes, han_count
 
@@ -43,16 +45,24 @@ def reviews() -> Iterator[str]:
 
 
 def read_corpus(paths: list[str | Path], text_field: str = "text") -> Iterator[str]:
-    """Texts of a user's corpus files (txt: one document per blank-line block; jsonl: ``text_field``)."""
+    """Texts of a user's corpus files (txt: one document per blank-line block; jsonl: ``text_field``).
+
+    A file that cannot be read or decoded (binary, corrupt gzip) is skipped with a warning
+    naming it; malformed JSONL lines are skipped.
+    """
     for p in map(Path, paths):
         if p.is_dir():
             yield from read_corpus(sorted(x for x in p.rglob("*") if x.is_file()), text_field)
             continue
         if not p.is_file():
             raise InputError(f"corpus file not found: {p}")
-        raw = gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
+        try:
+            raw = gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
+            text = decode_bytes(raw)
+        except (InputError, OSError, EOFError, zlib.error) as exc:
+            warnings.warn(f"skipping corpus file {p}: {getattr(exc, 'message', exc)}", UnspinWarning, stacklevel=2)
+            continue
         name = p.name[:-3] if p.suffix == ".gz" else p.name
-        text = decode_bytes(raw)
         if name.endswith((".jsonl", ".json")):
             for line in text.splitlines():
                 try:

@@ -55,4 +55,8 @@ class Logistic:
 
     @classmethod
     def from_dict(cls, d: dict) -> Logistic:
-        return cls(d["coef"], d["bias"], d["mean"], d["scale"])
+        """Inverse of :meth:`to_dict`; :class:`ValueError` for anything but equal-length lists of numbers."""
+        coef, mean, scale = ([float(x) for x in d[k]] for k in ("coef", "mean", "scale"))
+        if not len(coef) == len(mean) == len(scale) or not all(map(np.isfinite, [*coef, *mean, *scale])):
+            raise ValueError("detector weights are not equal-length lists of finite numbers")
+        return cls(coef, float(d["bias"]), mean, scale)

@@ -16,6 +16,17 @@ export function segments(text, edits) {
   return out;
 }
 
+/** Distinct (spun, original) pairs of `edits` with their count, most frequent first: [{spun, original, count}]. */
+export function distinctPairs(edits) {
+  const pairs = new Map();
+  for (const e of edits) {
+    const key = `${e.spun}\u0000${e.original}`;
+    if (!pairs.has(key)) pairs.set(key, { spun: e.spun, original: e.original, count: 0 });
+    pairs.get(key).count += 1;
+  }
+  return [...pairs.values()].sort((a, b) => b.count - a.count);
+}
+
 /** CSS class for a confidence in [0, 1]. */
 export function confidenceClass(c) {
   return c >= 0.9 ? 'c-hi' : c >= 0.7 ? 'c-mid' : 'c-lo';

@@ -1,21 +1,25 @@
 // The page: read input, call /v1/restore, draw the gauge and the highlighted text.
-import { confidenceClass, segments } from './align.js';
-import { showSources } from './compare.js';
+import { confidenceClass, distinctPairs, segments } from './align.js';
+import { redrawSources, showSources } from './compare.js';
 import { api, byId, h, pct } from './dom.js';
+import { currentLang, onLanguage, setLang, t } from './i18n.js';
 import { attach } from './popover.js';
 import { readFile } from './upload.js';
 
-const state = { result: null, text: '', restoredView: false, index: false };
+const state = { result: null, text: '', restoredView: false, index: false, health: null, status: null };
 
+/** Show a status line; `message` is a function (redrawn after a language switch) or fixed nodes. */
 function setStatus(message, kind = '') {
+  state.status = { message, kind };
   const el = byId('status');
   el.className = `status ${kind}`;
-  el.replaceChildren(...(Array.isArray(message) ? message : [message]));
+  const parts = typeof message === 'function' ? message() : message;
+  el.replaceChildren(...(Array.isArray(parts) ? parts : [parts]));
 }
 
 function updateCount() {
   const n = Array.from(byId('text').value).length;
-  byId('count').textContent = n ? `${n.toLocaleString()} characters` : '';
+  byId('count').textContent = n ? t('chars', n) : '';
 }
 
 function renderGauge(result) {
@@ -25,29 +29,41 @@ function renderGauge(result) {
   fill.classList.toggle('spun', result.label === 'spun');
   byId('gauge-value').textContent = pct(p);
   const label = byId('label');
-  label.textContent = result.label;
+  label.textContent = t('label')[result.label];
   label.className = `pill ${result.label}`;
-  byId('verdict-text').textContent = result.label === 'spun'
-    ? `Likely spun: ${pct(p)} probability that a synonym spinner rewrote this text.`
-    : `Likely natural: ${pct(p)} probability of spinning.`;
-  const distinct = new Set(result.edits.map((e) => `${e.spun}→${e.original}`)).size;
-  byId('summary-text').textContent = result.edits.length
-    ? `${result.edits.length} swapped words (${distinct} distinct) found and restored.`
-    : 'No swapped words found.';
+  label.dataset.label = result.label;
+  byId('verdict-text').textContent = t(result.label === 'spun' ? 'verdictSpun' : 'verdictNatural', pct(p));
+  const pairs = distinctPairs(result.edits);
+  byId('summary-text').textContent = result.edits.length ? t('swapped', result.edits.length, pairs.length) : t('noSwaps');
+  byId('pairs').textContent = pairs.slice(0, 12)
+    .map((x) => `${x.spun}→${x.original}${x.count > 1 ? `×${x.count}` : ''}`).join(t('listSep'));
+}
+
+/** The legend lists only what the text on screen shows: its confidence levels, or restored words. */
+function renderLegend(classes, restoredView) {
+  const chips = restoredView
+    ? [h('span', { class: 'mark restored' }, t('legendRestored'))]
+    : ['c-hi', 'c-mid', 'c-lo'].filter((c) => classes.has(c)).map((c) => h('span', { class: `mark ${c}` }, t('level')[c]));
+  const legend = byId('legend');
+  legend.replaceChildren(...chips, restoredView ? '' : h('span', { class: 'muted' }, t('legendConfidence')));
+  legend.hidden = !classes.size;
 }
 
 function renderDoc() {
   const { result, text, restoredView } = state;
+  const classes = new Set();
   const parts = segments(text, result.edits).map((seg) => {
     if (!seg.edit) return seg.text;
     const e = seg.edit;
+    classes.add(confidenceClass(e.confidence));
     return h('mark', {
       class: `mark ${confidenceClass(e.confidence)}${restoredView ? ' restored' : ''}`,
       tabindex: 0, role: 'button', dataset: { i: result.edits.indexOf(e) },
-      'aria-label': `${e.spun}, likely ${e.original}, confidence ${pct(e.confidence)}`,
+      'aria-label': t('markAria', e.spun, e.original, pct(e.confidence)),
     }, restoredView ? e.original : e.spun);
   });
   byId('doc').replaceChildren(...parts);
+  renderLegend(classes, restoredView);
   byId('show-spun').setAttribute('aria-pressed', String(!restoredView));
   byId('show-restored').setAttribute('aria-pressed', String(restoredView));
 }
@@ -56,7 +72,7 @@ async function analyze() {
   const text = byId('text').value;
   const button = byId('analyze');
   button.disabled = true;
-  setStatus('Analysing…');
+  setStatus(() => t('analysing'));
   const t0 = performance.now();
   try {
     const result = await api('/v1/restore', { text });
@@ -66,7 +82,7 @@ async function analyze() {
     byId('results').hidden = false;
     const ms = Math.round(performance.now() - t0);
     byId('results').dataset.state = 'done';
-    setStatus(`Analysed ${Array.from(text).length.toLocaleString()} characters in ${ms} ms.`);
+    setStatus(() => t('analysed', Array.from(text).length, ms));
     if (state.index) showSources(text);
   } catch (err) {
     setStatus([h('strong', {}, err.message), err.hint ? ` — ${err.hint}` : ''], 'error');
@@ -88,28 +104,45 @@ async function copyRestored() {
     tmp.remove();
   }
   const b = byId('copy');
-  b.textContent = 'Copied ✓';
-  setTimeout(() => { b.textContent = 'Copy restored text'; }, 1500);
+  b.textContent = t('copied');
+  setTimeout(() => { b.textContent = t('copy'); }, 1500);
+}
+
+function renderBadge() {
+  const health = state.health;
+  if (!health || !health.index) return;
+  const badge = byId('index-badge');
+  const n = health.index_info.documents;
+  badge.textContent = n === undefined ? t('indexLoaded') : t('indexDocs', Number(n));
+  badge.hidden = false;
 }
 
 async function loadHealth() {
   try {
-    const health = await api('/healthz');
-    state.index = health.index;
-    if (health.index) {
-      const badge = byId('index-badge');
-      const n = health.index_info.documents;
-      badge.textContent = n === undefined ? 'index loaded' : `index: ${Number(n).toLocaleString()} document${n === 1 ? '' : 's'}`;
-      badge.hidden = false;
-    }
+    state.health = await api('/healthz');
+    state.index = state.health.index;
+    renderBadge();
   } catch {
-    setStatus('The unspin server does not answer.', 'error');
+    setStatus(() => t('noServer'), 'error');
   }
 }
 
 function setView(restored) {
   state.restoredView = restored;
   if (state.result) renderDoc();
+}
+
+/** Redraw every text that was drawn in the previous language. */
+function redraw() {
+  byId('lang').lang = currentLang() === 'zh' ? 'en' : 'zh';
+  updateCount();
+  renderBadge();
+  if (state.status && typeof state.status.message === 'function') setStatus(state.status.message, state.status.kind);
+  if (state.result) {
+    renderGauge(state.result);
+    renderDoc();
+  }
+  redrawSources();
 }
 
 function init() {
@@ -123,13 +156,15 @@ function init() {
     if (!file) return;
     byId('text').value = await readFile(file);
     updateCount();
-    setStatus(`Loaded ${file.name}.`);
+    setStatus(() => t('loaded', file.name));
   });
   byId('show-spun').addEventListener('click', () => setView(false));
   byId('show-restored').addEventListener('click', () => setView(true));
   byId('copy').addEventListener('click', copyRestored);
+  byId('lang').addEventListener('click', () => setLang(currentLang() === 'zh' ? 'en' : 'zh'));
+  onLanguage(redraw);
   attach(byId('doc'), () => state.result.edits, () => state.restoredView);
-  updateCount();
+  redraw();
   loadHealth();
 }
 

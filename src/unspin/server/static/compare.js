@@ -1,12 +1,17 @@
 // Sources list and the aligned side-by-side view (shown only when an index is loaded).
 import { alignRows, clip, diffPair } from './align.js';
 import { api, byId, h, pct } from './dom.js';
+import { t } from './i18n.js';
+
+// The last search, kept to redraw it in another language: {query, matches, active, status}.
+let last = null;
 
 function cell(parts, side) {
-  return h('div', { class: `cell ${side}`, lang: 'zh' },
+  const label = side === 'q' ? t('thisText') : t('source', '').trim(); // the phone layout's column heading
+  return h('div', { class: `cell ${side}`, lang: 'zh', dataset: { label } },
     parts.map((p) => (p.pair === null
       ? p.text
-      : h('mark', { class: 'sub', dataset: { pair: p.pair }, title: side === 'q' ? 'substituted here' : 'source wording' }, p.text))));
+      : h('mark', { class: 'sub', dataset: { pair: p.pair }, title: t(side === 'q' ? 'substitutedHere' : 'sourceWording') }, p.text))));
 }
 
 function renderRows(query, source, match) {
@@ -14,9 +19,8 @@ function renderRows(query, source, match) {
   let base = 0;
   return rows.map((row) => {
     if (!row.aligned) {
-      return h('div', { class: 'crow gap' },
-        h('div', { class: 'cell q' }, clip(row.q.trim())),
-        h('div', { class: 'cell s' }, clip(row.s.trim())));
+      const plain = (text) => [{ text: clip(text.trim()), pair: null }];
+      return h('div', { class: 'crow gap' }, cell(plain(row.q), 'q'), cell(plain(row.s), 's'));
     }
     const { left, right } = diffPair(row.q.trim(), row.s.trim(), match.substitutions);
     // pair numbers restart per row: offset them so hovering links only this row's pair
@@ -37,43 +41,50 @@ function linkPairs(box) {
   box.addEventListener('mouseout', (ev) => toggle(ev, false));
 }
 
-function openSource(query, match, item) {
-  document.querySelectorAll('.source-list li').forEach((li) => li.classList.toggle('active', li === item));
+function openSource(i) {
+  last.active = i;
+  const match = last.matches[i];
+  document.querySelectorAll('.source-list li').forEach((li, k) => li.classList.toggle('active', k === i));
   const box = byId('compare');
-  const subs = match.substitutions.slice(0, 8).map((s) => `${s.spun}→${s.original}`).join('，');
+  const subs = match.substitutions.slice(0, 8).map((s) => `${s.spun}→${s.original}`).join(t('listSep'));
   box.replaceChildren(
-    h('div', { class: 'chead' }, h('div', {}, 'This text'), h('div', {}, `Source ${match.id}`)),
-    ...renderRows(query, match.source_text || '', match),
-    subs ? h('p', { class: 'muted' }, `Substitutions: ${subs}`) : '',
+    h('div', { class: 'chead' }, h('div', {}, t('thisText')), h('div', {}, t('source', match.id))),
+    ...renderRows(last.query, match.source_text || '', match),
+    subs ? h('p', { class: 'muted' }, t('substitutions', subs)) : '',
   );
   box.hidden = false;
   box.dataset.state = 'done';
 }
 
+function drawList() {
+  byId('sources-status').textContent = last.status();
+  const items = (last.matches || []).map((m, i) => h('li', {},
+    h('button', { type: 'button', class: 'source', onclick: () => openSource(i) },
+      h('strong', {}, m.id),
+      h('span', { class: 'muted' }, t('matchInfo', pct(m.coverage), m.score.toFixed(2), m.substitutions.length)))));
+  byId('source-list').replaceChildren(...items);
+  if (last.active !== null) openSource(last.active);
+}
+
+/** Redraw the last search in the current language (after a switch). */
+export function redrawSources() {
+  if (last) drawList();
+}
+
 /** Ask the index for sources of `query` and show them; opens the best one. */
 export async function showSources(query) {
-  const card = byId('sources');
-  const list = byId('source-list');
-  const status = byId('sources-status');
-  card.hidden = false;
-  list.replaceChildren();
+  byId('sources').hidden = false;
   byId('compare').hidden = true;
-  status.textContent = 'Searching the index…';
+  last = { query, matches: [], active: null, status: () => t('searching') };
+  drawList();
   try {
     const { matches } = await api('/v1/trace', { text: query, top_k: 5, include_source: true });
-    status.textContent = matches.length ? 'Choose a source to compare it side by side.' : 'No source found in the index.';
-    const items = matches.map((m) => {
-      const item = h('li', {},
-        h('button', { type: 'button', class: 'source', onclick: () => openSource(query, m, item) },
-          h('strong', {}, m.id),
-          h('span', { class: 'muted' }, ` covers ${pct(m.coverage)} · score ${m.score.toFixed(2)} · ${m.substitutions.length} substitutions`)));
-      return item;
-    });
-    list.replaceChildren(...items);
-    if (matches.length) openSource(query, matches[0], items[0]);
+    last = { query, matches, active: matches.length ? 0 : null,
+      status: () => t(matches.length ? 'chooseSource' : 'noSource') };
   } catch (err) {
-    status.textContent = `Trace failed: ${err.message}`;
+    last.status = () => t('traceFailed', err.message);
   }
+  drawList();
 }
 
 linkPairs(byId('compare'));

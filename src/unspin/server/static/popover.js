@@ -1,13 +1,14 @@
 // One popover for every highlighted word: hover or focus shows it, a tap pins it.
 import { byId, h, pct } from './dom.js';
+import { t } from './i18n.js';
 
 const pop = () => byId('pop');
 let pinned = null;
 
 function content(edit, restoredView) {
   const alts = edit.alternatives.length
-    ? h('p', {}, h('span', { class: 'muted' }, 'alternatives '), edit.alternatives.join(' · '))
-    : h('p', { class: 'muted' }, 'no alternatives');
+    ? h('p', {}, h('span', { class: 'muted' }, t('alternatives')), edit.alternatives.join(' · '))
+    : h('p', { class: 'muted' }, t('noAlternatives'));
   const bar = h('span');
   bar.style.width = pct(edit.confidence); // CSSOM, allowed by the page's CSP (a style attribute is not)
   const [from, to] = restoredView ? [edit.original, edit.spun] : [edit.spun, edit.original];
@@ -15,9 +16,9 @@ function content(edit, restoredView) {
     h('p', { class: 'pop-head' },
       h('span', { class: 'pop-from' }, from), ' → ',
       h('strong', { class: 'pop-to' }, to),
-      h('span', { class: 'muted' }, restoredView ? '  (spun as)' : '  (likely original)')),
+      h('span', { class: 'muted' }, t(restoredView ? 'spunAs' : 'likelyOriginal'))),
     h('div', { class: 'pop-bar' }, bar),
-    h('p', {}, h('span', { class: 'muted' }, 'confidence '), h('strong', { class: 'pop-conf' }, pct(edit.confidence))),
+    h('p', {}, h('span', { class: 'muted' }, t('confidence')), h('strong', { class: 'pop-conf' }, pct(edit.confidence))),
     alts,
   ];
 }
