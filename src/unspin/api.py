@@ -6,10 +6,7 @@ Both return a :class:`unspin.Result`.  ``keep`` (terms never to change) and ``le
 >>> import unspin
 >>> r = unspin.restore(open("examples/spun.txt", encoding="utf-8").read())  # doctest: +SKIP
 >>> [(e.spun, e.original) for e in r.edits][:2], r.label                    # doctest: +SKIP
-([('当局', '政府'), ('尺度', '标准')], 'natural')
-
-A whole article carries the evidence; one sentence rarely does (``雷军:本年要交给30万辆小米轿车``
-alone gets no edit: its one strong swap, 本年 -> 今年, is not enough without more text).
+([('当局', '政府'), ('尺度', '标准')], 'spun')
 """
 
 from __future__ import annotations

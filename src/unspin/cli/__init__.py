@@ -44,6 +44,7 @@ extras: pip install 'unspin[server]' (also scan, ray, trace, data, all)."""
 OPTIONAL_MODULES = {
     "fastapi": "server", "uvicorn": "server", "starlette": "server", "anyio": "server", "ray": "ray",
     "pyarrow": "scan", "zstandard": "scan", "warcio": "scan", "trafilatura": "scan", "matplotlib": "scan",
+    "sklearn": "train",
 }
 """Modules of the extras, and the extra that brings each (unless the command names its own)."""
 
