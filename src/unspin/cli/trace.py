@@ -99,9 +99,13 @@ def cmd_index_add(args: argparse.Namespace) -> int:
             else:
                 yield rec.id, rec.text
 
+    from tqdm import tqdm
+
+    bar = tqdm(unit=" docs", desc="index add", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
+
     def progress(r):
-        if not args.quiet:
-            print(f"\r{r.summary()}", end="", file=sys.stderr, flush=True)
+        bar.update(r.added + r.replaced + r.unchanged + len(r.problems) - bar.n)
+        bar.set_postfix_str(r.summary(), refresh=False)
 
     if args.engine == "ray":
         from unspin.trace.ray_sign import add_on_ray
@@ -109,9 +113,8 @@ def cmd_index_add(args: argparse.Namespace) -> int:
         report = add_on_ray(ix, docs(), args.replace, args.workers, args.address, progress=progress)
     else:
         report = ix.add(docs(), replace=args.replace, progress=progress)
+    bar.close()
     report.problems = problems + report.problems
-    if not args.quiet:
-        print("\r", end="", file=sys.stderr)
     print(f"{report.summary()}; index has {len(ix):,} documents")
     for doc_id, why in report.problems[:20]:
         print(f"unspin: skipped {printable(doc_id)}: {why}", file=sys.stderr)
