@@ -23,11 +23,13 @@ _SOURCES = {
     "unspin.model": ["Model", "load_model"],
     "unspin.result": ["DEFAULT_THRESHOLD", "Edit", "Evidence", "Result"],
     "unspin.trace": ["trace"],
+    "unspin.trace.restore": ["restore_from_source"],
 }
 _WHERE = {name: module for module, names in _SOURCES.items() for name in names}
 __all__ = [
     "DEFAULT_THRESHOLD", "Edit", "Evidence", "InputError", "Model", "ModelError", "Result", "UnspinError",
-    "UnspinWarning", "detect", "detect_batch", "load_model", "restore", "to_columns", "trace",
+    "UnspinWarning", "detect", "detect_batch", "load_model", "restore", "restore_from_source", "to_columns",
+    "trace",
 ]
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from unspin.model import Model, load_model
     from unspin.result import DEFAULT_THRESHOLD, Edit, Evidence, Result
     from unspin.trace import trace
+    from unspin.trace.restore import restore_from_source
 
 
 def __getattr__(name: str) -> Any:

@@ -25,8 +25,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         --format diff   the input with each edit marked in place: 【spun→original】
         --format json   {"restored", "spin_probability", "label", "edits": [{"start", "end",
                         "spun", "original", "confidence", "alternatives"}]}; offsets count
-                        Unicode code points of the input""", """
+                        Unicode code points of the input
+
+        With --index DIR (a trace index of your archive, `unspin index add`), the source
+        the text was copied from decides wherever it covers the text: the words the
+        alignment shows swapped are the edits; the model decides elsewhere, helped by the
+        pairs the trace revealed.  JSON then also lists the "sources".""", """
         unspin restore examples/spun.txt > restored.txt
+        unspin restore copy.txt --index archive-index --format diff
         unspin restore examples/spun.txt --format diff   # …依照国家【尺度→标准】配备…
         cat page.html | unspin restore - --format json --pretty
         unspin restore article.txt --keep names.txt     # never change the listed terms""")
@@ -34,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["text", "diff", "json"], default="text",
                    help="text: restored text; diff: edits marked 【spun→original】; json: result object")
     p.add_argument("--pretty", action="store_true", help="with --format json: indent the JSON")
+    p.add_argument("--index", metavar="DIR", help="trace index of your archive: restore from the source where one is found")
     add_model_options(p)
     p.set_defaults(func=cmd_restore)
 
@@ -113,9 +120,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if args.pretty and args.format != "json":
         raise UnspinError("--pretty needs --format json")
     text = read_input(args.file, args.encoding)
-    result = restore(text, **engine_kwargs(args))
+    sources = None
+    if args.index:
+        from unspin.trace.restore import restore_from_source
+
+        result, traced = restore_from_source(text, args.index, **engine_kwargs(args))
+        sources = [{"id": m.id, "score": round(m.score, 4), "coverage": round(m.coverage, 4)} for m in traced.matches]
+    else:
+        result = restore(text, **engine_kwargs(args))
     if args.format == "json":
-        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, indent=2 if args.pretty else None)
+        out = result.to_dict() if sources is None else {**result.to_dict(), "sources": sources}
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2 if args.pretty else None)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(result.marked() if args.format == "diff" else result.restored)
