@@ -27,6 +27,10 @@ def archive(tmp_path_factory) -> tuple[str, list[str]]:
     return ix, docs
 
 
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(a <= start and end <= b for a, b in spans)
+
+
 def test_covered_swaps_are_restored_from_the_source(archive):
     ix, docs = archive
     tp = fp = gold_n = model_tp = 0
@@ -35,9 +39,8 @@ def test_covered_swaps_are_restored_from_the_source(archive):
         result, traced = unspin.restore_from_source(s.text, ix)
         assert traced.matches[0].id == f"a{i}"
         covered = [(p.query_start, p.query_end) for m in traced.matches for p in m.passages]
-        inside = lambda a, b: any(x <= a and b <= y for x, y in covered)  # noqa: E731
-        gold = {(w.start, w.end, w.original) for w in s.swaps if inside(w.start, w.end)}
-        pred = {(e.start, e.end, e.original) for e in result.edits if inside(e.start, e.end)}
+        gold = {(w.start, w.end, w.original) for w in s.swaps if _inside(covered, w.start, w.end)}
+        pred = {(e.start, e.end, e.original) for e in result.edits if _inside(covered, e.start, e.end)}
         tp, fp, gold_n = tp + len(gold & pred), fp + len(pred - gold), gold_n + len(gold)
         model = {(e.start, e.end, e.original) for e in unspin.restore(s.text).edits}
         model_tp += len(gold & model)
