@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unspin.decode.document import _contains, analyse
+from unspin.decode.document import alters_word, analyse
 from unspin.lexicon import public, sources
 from unspin.model import Model, load_model, text_hash
 from unspin.result import DEFAULT_THRESHOLD
@@ -171,7 +171,7 @@ def _clean_stats(analyses, model: Model) -> dict:
     for a in analyses:
         res = a.result(model.edit_threshold)
         starts = sorted(e.start for e in res.edits)
-        deleting += sum(_contains(e.spun, e.original) for e in res.edits)
+        deleting += sum(alters_word(e.spun, e.original) for e in res.edits)
         for m in _SENT.finditer(a.text):
             if m.group().strip():
                 sentences += 1

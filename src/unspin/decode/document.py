@@ -99,14 +99,14 @@ class Analysis:
         return Result(self.text, apply_edits(self.text, edits), prob, edits, note=note)
 
 
-def _contains(spun: str, original: str) -> bool:
+def alters_word(spun: str, original: str) -> bool:
     """True when one word holds the other: restoring would delete or add characters of a word."""
     return spun in original or original in spun
 
 
 def _passes_guard(h: PairEvidence, edit_threshold: float) -> bool:
     """Edits that delete or add part of a word need far stronger evidence (see module docstring)."""
-    if not _contains(h.spun, h.candidate.word) or h.candidate.sources & _TRUSTED:
+    if not alters_word(h.spun, h.candidate.word) or h.candidate.sources & _TRUSTED:
         return True
     return h.p2 >= max(edit_threshold, CONTAINS_THRESHOLD) and min(h.deltas) >= CONTAINS_MIN_DELTA
 
@@ -419,7 +419,7 @@ def _featurise(hyps: list[PairEvidence], present: set[str], odd: dict, model) ->
         [word_freq(h.candidate.word) for h in hyps],
         [bool(set(h.spun) & set(h.candidate.word)) for h in hyps],
         [len(h.candidate.word) - len(h.spun) for h in hyps], [h.candidate.word in present for h in hyps],
-        [_contains(h.spun, h.candidate.word) for h in hyps],
+        [alters_word(h.spun, h.candidate.word) for h in hyps],
         [h.spun in originals for h in hyps],
         [_public_pair(model, h.candidate.word, h.spun) for h in hyps],
     )
