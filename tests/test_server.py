@@ -170,7 +170,7 @@ def test_trace_with_real_index(client, trace_index, spun_doc, original_text):
     assert r.status_code == 200, r.text
     matches = r.json()["matches"]
     assert matches and matches[0]["id"] == "news-0412.txt"
-    assert "source_text" not in matches[0]
+    assert "source_text" not in matches[0] and matches[0]["meta"] == {}  # .txt sources have no metadata
     for p in matches[0]["passages"]:
         assert 0 <= p["query_start"] < p["query_end"] <= len(spun_doc.text)
     full = client.post("/v1/trace", json={"text": spun_doc.text, "include_source": True}).json()
@@ -181,6 +181,13 @@ class SlowTracer(StaticTracer):
     def trace(self, text: str, top_k: int) -> dict:
         time.sleep(0.6)
         return super().trace(text, top_k)
+
+
+def test_trace_answer_names_the_source_article(model):
+    meta = {"title": "雷军谈交付", "url": "https://example.com/a1", "date": "2024-03-01"}
+    match = {"id": "a1", "meta": meta, "score": 0.9, "coverage": 1.0, "passages": [], "substitutions": []}
+    r = TestClient(create_app(model=model, index=StaticTracer([match]))).post("/v1/trace", json={"text": "雷军"})
+    assert r.status_code == 200 and r.json()["matches"][0]["meta"] == meta
 
 
 def test_time_limit_answers_503(model):

@@ -25,7 +25,7 @@ from unspin.server.tracing import StaticTracer  # noqa: E402
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 OPERATIONS = [("POST", "/v1/restore"), ("POST", "/v1/detect"), ("POST", "/v1/trace"), ("GET", "/healthz")]
 MATCH = {
-    "id": "news-1", "score": 0.9, "coverage": 0.8, "source_text": "雷军说今年要交付",
+    "id": "news-1", "meta": {"title": "雷军谈交付", "url": "https://example.com/news-1"}, "score": 0.9, "coverage": 0.8, "source_text": "雷军说今年要交付",
     "passages": [{"query_start": 0, "query_end": 4, "source_start": 0, "source_end": 4}],
     "substitutions": [{"spun": "本年", "original": "今年", "count": 1}],
 }

@@ -32,15 +32,21 @@ def table() -> dict[str, str]:
     return random_table(sources.cilin(), seed=11, coverage=0.8)
 
 
+def _meta(i: int) -> dict:
+    """Metadata of corpus document ``i`` under the aliases readers accept (odd: no link, no author)."""
+    meta = {"headline": f"标题{i}", "pub_date": f"1998-01-{i % 28 + 1:02d}", "ignored": "x"}
+    return meta if i % 2 else {**meta, "link": f"https://example.com/{i}", "author": "记者"}
+
+
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory, corpus) -> str:
     folder = tmp_path_factory.mktemp("corpus")
     with gzip.open(folder / "docs.jsonl.gz", "wt", encoding="utf-8") as f:
-        for doc_id, text in corpus[:50]:
-            f.write(json.dumps({"doc": doc_id, "body": text}, ensure_ascii=False) + "\n")
+        for i, (doc_id, text) in enumerate(corpus[:50]):
+            f.write(json.dumps({"doc": doc_id, "body": text, **_meta(i)}, ensure_ascii=False) + "\n")
     ix = str(tmp_path_factory.mktemp("ix") / "index")
     assert main(["index", "add", str(folder / "docs.jsonl.gz"), "--index", ix, "--id-field", "doc",
-                 "--text-field", "body", "--quiet"]) == 0
+                 "--text-field", "body", "--meta", "author", "--quiet"]) == 0
     return ix
 
 
@@ -124,12 +130,55 @@ def test_json_output_schema(index_dir, corpus, table, tmp_path, capsys):
     assert main(["trace", str(q), "--index", index_dir, "--format", "json", "--top-k", "2"]) == 0
     out = json.loads(capsys.readouterr().out)
     m = out["matches"][0]
-    assert set(m) == {"id", "score", "coverage", "passages", "substitutions"} and m["id"] == "pd-9"
+    assert set(m) == {"id", "meta", "score", "coverage", "passages", "substitutions"} and m["id"] == "pd-9"
+    assert m["meta"] == {"title": "标题9", "date": "1998-01-10"}
     assert set(m["passages"][0]) == {"query_start", "query_end", "source_start", "source_end"}
     assert set(m["substitutions"][0]) == {"spun", "original", "count"}
     assert main(["trace", str(q), "--index", index_dir]) == 0
     text = capsys.readouterr().out
     assert text.startswith("1. pd-9  score") and "→" in text and "source " in text
+    assert text.splitlines()[1] == "   标题9  1998-01-10"
+
+
+def test_proof_names_the_article_and_full_passages(index_dir, corpus, table, tmp_path, capsys):
+    q = tmp_path / "q.txt"
+    q.write_text(spin(corpus[4][1], table, 0.5, seed=4).text, encoding="utf-8")
+    assert main(["trace", str(q), "--index", index_dir, "--top-k", "1"]) == 0
+    cut = capsys.readouterr().out
+    assert "   标题4  1998-01-05  https://example.com/4  author: 记者\n" in cut and "…" in cut
+    assert main(["trace", str(q), "--index", index_dir, "--top-k", "1", "--full"]) == 0
+    full = capsys.readouterr().out
+    m = unspin.trace(q.read_text(encoding="utf-8"), index_dir, top_k=1).matches[0]
+    assert m.meta == {"title": "标题4", "date": "1998-01-05", "url": "https://example.com/4", "author": "记者"}
+    p = m.passages[0]
+    assert m.source_text[p.source_start : p.source_end].replace("\n", " ").strip() in full
+    from unspin.server.tracing import IndexTracer
+
+    assert IndexTracer(index_dir).trace(q.read_text(encoding="utf-8"), 1)["matches"][0]["meta"] == m.meta
+
+
+def test_metadata_is_updated_and_old_indexes_are_read(tmp_path, corpus, monkeypatch, capsys):
+    import importlib
+
+    index_module = importlib.import_module("unspin.trace.index")  # `unspin.trace` is also the function
+
+    ix = TraceIndex.create(tmp_path / "ix", Fingerprinter(frozenset({"今年"})))
+    ix.add([("a", corpus[0][1])])
+    assert ix.metadata(1) == {}
+    r = ix.add([("a", corpus[0][1], {"title": "新标题", "date": None, "tags": ["x", "y"], "n": 3})])
+    assert r.unchanged == 1 and ix.metadata(1) == {"title": "新标题", "tags": '["x", "y"]', "n": "3"}
+    ix.close()
+    old = tmp_path / "old"
+    with monkeypatch.context() as m:  # an index as unspin 0.x (format 1, no meta column) built it
+        m.setattr(index_module, "FORMAT", 1)
+        m.setattr(index_module, "_SCHEMA", index_module._SCHEMA_V1)
+        TraceIndex.create(old, Fingerprinter(frozenset({"今年"}))).close()
+    ro = TraceIndex.open(old)
+    assert len(ro) == 0 and ro.metadata(1) == {}
+    with pytest.raises(IndexError_, match="older unspin .format 1.: it can be traced, not added to"):
+        TraceIndex.open(old, write=True)
+    assert main(["index", "add", str(tmp_path), "--index", str(old)]) == 4
+    assert "rebuild it" in capsys.readouterr().err
 
 
 def test_add_is_idempotent_and_reports_conflicts(tmp_path, corpus, capsys):
@@ -177,9 +226,12 @@ def test_parquet_input(tmp_path, corpus):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
-    pq.write_table(pa.table({"id": [1, 2], "text": [corpus[0][1], corpus[1][1]]}), tmp_path / "d.parquet")
-    assert main(["index", "add", str(tmp_path / "d.parquet"), "--index", str(tmp_path / "ix"), "--quiet"]) == 0
-    assert unspin.trace(corpus[1][1], tmp_path / "ix").matches[0].id == "2"
+    pq.write_table(pa.table({"id": [1, 2], "text": [corpus[0][1], corpus[1][1]], "title": ["甲", None],
+                             "published": ["1998-01-01", "1998-01-02"], "src": ["a", "b"]}), tmp_path / "d.parquet")
+    assert main(["index", "add", str(tmp_path / "d.parquet"), "--index", str(tmp_path / "ix"), "--quiet",
+                 "--meta", "src", "missing"]) == 0
+    m = unspin.trace(corpus[1][1], tmp_path / "ix").matches[0]
+    assert m.id == "2" and m.meta == {"date": "1998-01-02", "src": "b"}
     assert main(["index", "add", str(tmp_path / "d.parquet"), "--index", str(tmp_path / "ix2"),
                  "--text-field", "body"]) == 2
 
@@ -260,3 +312,39 @@ def test_fold_pairs_respects_min_count():
 
     lex = fold_pairs(Lexicon(), Counter({("本年", "今年"): 2, ("轿车", "汽车"): 1}), min_count=2)
     assert "本年" in lex and "轿车" not in lex
+
+
+def test_batch_trace_files_and_queries(index_dir, corpus, table, tmp_path, capsys):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in (3, 12):
+        (pages / f"p{i}.txt").write_text(spin(corpus[i][1], table, 0.5, seed=i).text, encoding="utf-8")
+    (pages / "latin.txt").write_text("only latin text here", encoding="utf-8")
+    (pages / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    assert main(["trace", str(pages), "--index", index_dir, "--format", "jsonl"]) == 1
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["id"].rsplit("/", 1)[1] for r in records] == ["binary.txt", "latin.txt", "p12.txt", "p3.txt"]
+    assert records[0]["error"] and "no Chinese" in records[1]["error"] and records[1]["matches"] == []
+    assert records[2]["matches"][0]["id"] == "pd-12" and records[3]["matches"][0]["meta"]["title"] == "标题3"
+    assert "error" not in records[2]
+
+    queries = tmp_path / "q.jsonl"
+    lines = [json.dumps({"id": f"q{i}", "text": (pages / f"p{i}.txt").read_text(encoding="utf-8")}) for i in (3, 12)]
+    queries.write_text("\n".join([lines[0], "{broken", '{"id": "e", "text": "abc"}', lines[1]]), encoding="utf-8")
+    outs = []
+    for workers in ("1", "2"):
+        assert main(["trace", "--queries", str(queries), "--index", index_dir, "--format", "jsonl",
+                     "--workers", workers]) == 1
+        outs.append([json.loads(line) for line in capsys.readouterr().out.splitlines()])
+    assert outs[0] == outs[1]
+    assert [(r["id"], bool(r.get("error"))) for r in outs[0]] == [
+        ("q3", False), ("q.jsonl:2", True), ("e", True), ("q12", False)]
+    assert outs[0][0]["matches"][0]["id"] == "pd-3"
+    proofs = tmp_path / "proofs.jsonl"
+    proofs.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in outs[0]), encoding="utf-8")
+    assert read_evidence([proofs])  # learn-pairs reads a batch's records, error records included
+
+    assert main(["trace", str(pages / "p3.txt"), str(pages / "latin.txt"), "--index", index_dir]) == 1
+    text = capsys.readouterr().out
+    assert text.startswith(f"== {pages / 'p3.txt'} ==\n1. pd-3") and "not traced: input has no Chinese" in text
+    assert main(["trace", str(pages), "--queries", str(queries), "--index", index_dir]) == 2

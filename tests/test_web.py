@@ -221,3 +221,25 @@ def test_chinese_by_default_english_switch_and_plurals(browser, base_url, spun_d
     assert page.inner_text("#analyze") == "Analyze"
     page.click("#lang")
     assert page.inner_text("#analyze") == "分析" and not page.outside and not page.errors
+
+
+def test_sources_panel_names_the_article(browser, model, spun_doc, original_text):
+    from unspin.server import create_app
+    from unspin.server.testing import serve_in_thread
+    from unspin.server.tracing import StaticTracer
+
+    def match(i: int, url: str) -> dict:
+        meta = {"title": f"雷军谈交付 {i}", "date": "2024-03-01", "url": url}
+        return {"id": f"a{i}", "meta": meta, "score": 0.9, "coverage": 1.0, "source_text": original_text,
+                "passages": [], "substitutions": []}
+
+    app = create_app(model=model, index=StaticTracer([match(1, "https://example.com/a1"), match(2, "javascript:x")]))
+    with serve_in_thread(app) as url:
+        page = open_page(browser, url, LAPTOP)
+        analyze(page, spun_doc.text)
+        page.wait_for_selector("#compare[data-state=done]", timeout=15_000)
+        items = page.locator("#source-list li").all_inner_texts()
+        assert items[0].startswith("雷军谈交付 1 2024-03-01") and items[1].startswith("雷军谈交付 2")
+        assert page.get_attribute("#compare a", "href") == "https://example.com/a1"
+        page.locator("#source-list li button").nth(1).click()
+        assert page.locator("#compare a").count() == 0 and "雷军谈交付 2 · 2024-03-01" in page.inner_text("#compare")

@@ -6,9 +6,13 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from unspin.cli.common import add_command
 from unspin.errors import InputError
+
+if TYPE_CHECKING:
+    from unspin.trace.batch import Traced
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,16 +24,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     isub = p.add_subparsers(dest="index_command", metavar="SUBCOMMAND", required=True)
     a = add_command(isub, "add", "add documents (folder of .txt, .jsonl[.gz], .parquet) to an index", """
         Add documents to a trace index (created if missing).  A .txt file is one document
-        named by its path; JSONL and Parquet records give --id-field and --text-field.
+        named by its path; JSONL and Parquet records give --id-field and --text-field, and
+        their title (or headline), url (or link) and date (or published, pub_date) are kept
+        to name the article in `unspin trace`, with any fields named by --meta.
         Adding the same documents again changes nothing; bad records are skipped with a
         reason (exit code 1).""", """
         unspin index add archive/ --index idx
         unspin index add news.jsonl.gz --id-field url --text-field body --index idx
+        unspin index add news.jsonl --meta author section --index idx   # kept beside title/url/date
         unspin index add big.parquet --index idx --engine ray --workers 8   # unspin[ray]""", extra="trace")
     a.add_argument("corpus", nargs="+", metavar="CORPUS", help="files or folders to index")
     a.add_argument("--index", required=True, metavar="DIR", help="index folder (created if missing)")
     a.add_argument("--id-field", default="id", help="JSONL/Parquet field with the document id (default: id)")
     a.add_argument("--text-field", default="text", help="JSONL/Parquet field with the text (default: text)")
+    a.add_argument("--meta", nargs="+", default=[], metavar="FIELD",
+                   help="more JSONL/Parquet fields to keep and show in proofs (title, url, date are kept anyway)")
     a.add_argument("--replace", action="store_true", help="replace documents whose id exists with other text")
     a.add_argument("--model", metavar="PATH", help="model whose lexicon is masked (new index only)")
     a.add_argument("--quiet", action="store_true", help="no progress on standard error")
@@ -49,14 +58,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "trace", "find the indexed sources of a (spun) text, with aligned proof", """
         Find the indexed articles a (spun) text was copied from: each match with its score,
         the share of the text it covers, the aligned passages and the substituted words
-        (spun→original, with counts).  Build the index first with `unspin index add`.""", """
+        (spun→original, with counts), with the title, date and URL of each source.  Build
+        the index first with `unspin index add`.  Several files, a folder or --queries trace
+        a batch with one index load: one record per query, in order; a query that cannot be
+        traced (unreadable, no Chinese) gets an "error" and the batch goes on (exit code 1).""", """
         unspin trace copy.txt --index idx
         unspin trace copy.txt --index idx --format json > proof.json
-        unspin learn-pairs proof.json --out my-model  # teach a model the pairs it found""", extra="trace")
-    p.add_argument("file", nargs="?", default="-", help="text or HTML file, or - for standard input (default)")
+        unspin learn-pairs proof.json --out my-model  # teach a model the pairs it found
+        unspin trace suspects/ --index idx --format jsonl --workers 4 > proofs.jsonl
+        unspin trace --queries pages.jsonl --index idx --format jsonl   # {"id": ..., "text": ...} lines""",
+        extra="trace")
+    p.add_argument("file", nargs="*", metavar="FILE",
+                   help="text or HTML files or folders, or - for standard input (default)")
+    p.add_argument("--queries", metavar="JSONL", help="trace every {\"id\", \"text\"} line of this file")
     p.add_argument("--index", required=True, metavar="DIR", help="index folder built by `unspin index add`")
     p.add_argument("--top-k", type=int, default=5, help="most sources to return (default 5)")
-    p.add_argument("--format", choices=["text", "json"], default="text", help="text report (default) or JSON")
+    p.add_argument("--format", choices=["text", "json", "jsonl"], default="text",
+                   help="text report (default), JSON, or JSONL: one {\"id\", \"matches\"[, \"error\"]} line per query")
+    p.add_argument("--full", action="store_true", help="text report: every passage, uncut")
+    p.add_argument("--workers", type=int, default=1, help="processes tracing a batch (default 1)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar on standard error")
     p.add_argument("--encoding", metavar="NAME", help="input encoding (default: detect UTF-8/GBK/Big5)")
     p.set_defaults(func=cmd_trace)
 
@@ -93,11 +114,11 @@ def cmd_index_add(args: argparse.Namespace) -> int:
     problems: list[tuple[str, str]] = []
 
     def docs():
-        for rec in read_documents(args.corpus, args.id_field, args.text_field):
+        for rec in read_documents(args.corpus, args.id_field, args.text_field, tuple(args.meta)):
             if rec.text is None:
                 problems.append((rec.id, rec.problem or "no text"))
             else:
-                yield rec.id, rec.text
+                yield rec.id, rec.text, rec.meta
 
     from tqdm import tqdm
 
@@ -141,16 +162,50 @@ def cmd_index_stats(args: argparse.Namespace) -> int:
 def cmd_trace(args: argparse.Namespace) -> int:
     from unspin.text.decode import read_input
     from unspin.trace.api import trace
+    from unspin.trace.batch import Traced
+
+    if args.top_k < 1 or args.workers < 1:
+        raise InputError("--top-k and --workers must be at least 1")
+    if args.queries is None and len(args.file) <= 1 and not any(os.path.isdir(f) for f in args.file):
+        path = args.file[0] if args.file else "-"
+        result = trace(read_input(path, args.encoding), args.index, top_k=args.top_k)
+        _print_traced(Traced(path, result), args)
+        return 0
+    from tqdm import tqdm
+
+    from unspin.trace.batch import read_files, read_queries, trace_many
+
+    if args.queries and args.file:
+        raise InputError("pass files or --queries, not both")
+    queries = read_queries(args.queries) if args.queries else read_files(args.file, args.encoding)
+    failed = 0
+    with tqdm(unit=" queries", desc="trace", file=sys.stderr,
+              disable=args.quiet or not sys.stderr.isatty()) as bar:
+        for traced in trace_many(queries, args.index, args.top_k, args.workers):
+            failed += traced.error is not None
+            bar.update()
+            bar.set_postfix_str(f"{failed} not traced", refresh=False)
+            _print_traced(traced, args, batch=True)
+    if failed:
+        print(f"unspin: {failed:,} {'query' if failed == 1 else 'queries'} not traced (see their \"error\")",
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _print_traced(traced: Traced, args: argparse.Namespace, batch: bool = False) -> None:
+    """One query's output: its JSON(L) record, or its text report (under a ``== id ==`` line in a batch)."""
+    from unspin.text.decode import printable
+    from unspin.trace.batch import to_record
     from unspin.trace.report import render
 
-    if args.top_k < 1:
-        raise InputError("--top-k must be at least 1")
-    result = trace(read_input(args.file, args.encoding), args.index, top_k=args.top_k)
-    if args.format == "json":
-        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    if args.format == "jsonl" or (args.format == "json" and batch):
+        print(json.dumps(to_record(traced), ensure_ascii=False), flush=batch)
+    elif args.format == "json" and traced.result:
+        print(json.dumps(traced.result.to_dict(), ensure_ascii=False))
     else:
-        print(render(result))
-    return 0
+        head = f"== {printable(traced.id)} ==\n" if batch else ""
+        body = render(traced.result, full=args.full) if traced.result else f"not traced: {traced.error}"
+        print(head + body + ("\n" if batch else ""), flush=batch)
 
 
 def cmd_learn_pairs(args: argparse.Namespace) -> int:

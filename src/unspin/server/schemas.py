@@ -117,6 +117,8 @@ class Substitution(BaseModel):
 
 class Match(BaseModel):
     id: str
+    meta: dict[str, str] = Field(default_factory=dict,
+                                 description="the source's title, url, date and other fields kept by `index add`")
     score: float
     coverage: float
     passages: list[Passage]

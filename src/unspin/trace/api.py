@@ -57,6 +57,8 @@ class Match:
     passages: list[Passage]
     swaps: list[Substitution] = field(default_factory=list)
     source_text: str = field(default="", repr=False)
+    meta: dict[str, str] = field(default_factory=dict)
+    """The source's title, url, date and ``--meta`` fields, as indexed."""
 
     def substitution_counts(self) -> list[tuple[str, str, int]]:
         """``(spun, original, count)``, most frequent first."""
@@ -65,7 +67,7 @@ class Match:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "score": round(self.score, 4), "coverage": round(self.coverage, 4),
+            "id": self.id, "meta": self.meta, "score": round(self.score, 4), "coverage": round(self.coverage, 4),
             "passages": [{"query_start": p.query_start, "query_end": p.query_end,
                           "source_start": p.source_start, "source_end": p.source_end} for p in self.passages],
             "substitutions": [{"spun": a, "original": b, "count": n} for a, b, n in self.substitution_counts()],
@@ -173,5 +175,6 @@ def trace(text: str, index: TraceIndex | str | Path, top_k: int = 5, min_score: 
     for c in kept[:top_k]:
         m = Match(c.id, c.score, c.coverage, c.alignment.passages, source_text=c.source)
         m.swaps = c.alignment.substitutions(text, c.source)
+        m.meta = ix.metadata(c.num)
         matches.append(m)
     return TraceResult(text, matches)

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -46,7 +46,8 @@ from unspin.trace.fingerprint import Fingerprinter
 
 DB_NAME = "trace.sqlite"
 LOCK_NAME = "trace.lock"
-FORMAT = 1
+FORMAT = 2
+"""Index format: 2 added ``docs.meta`` (title, url, date, ``--meta`` fields); format 1 is still read."""
 MAX_DOC_CHARS = 1_000_000
 """Largest document ``add`` accepts (longer ones are skipped with a message: split them)."""
 MAX_VOCAB_BYTES = 64 << 20
@@ -55,7 +56,10 @@ _BATCH_CHARS = 20_000_000
 """``add`` writes a batch early once it holds this many characters (memory stays bounded)."""
 _REBUILD = "rebuild it with `unspin index add` into a new folder"
 
-_SCHEMA = """
+MAX_META_CHARS = 2000
+"""Longest metadata value kept (longer ones are cut)."""
+
+_SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
     num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, sha1 TEXT NOT NULL,
@@ -63,6 +67,9 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE TABLE IF NOT EXISTS postings (h INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (h, doc))
     WITHOUT ROWID;
 """
+_SCHEMA = _SCHEMA_V1.replace("text BLOB NOT NULL)", "text BLOB NOT NULL, meta TEXT)")
+Doc = tuple[str, str] | tuple[str, str, dict[str, Any]]
+"""A document to add: ``(id, text)`` or ``(id, text, metadata)``."""
 
 
 @dataclass
@@ -143,7 +150,7 @@ class TraceIndex:
         try:
             with _sql_errors(p, "write" if write else "read"):
                 conn = _connect(db, write)
-                _check_schema(conn, p)
+                schema = _check_schema(conn, p)
                 rows = dict(conn.execute("SELECT key, value FROM settings").fetchall())
             try:
                 settings = json.loads(rows["meta"])
@@ -154,9 +161,12 @@ class TraceIndex:
                 fp = Fingerprinter(vocab, k, sample)
             except (KeyError, TypeError, ValueError, RecursionError, zlib.error) as exc:
                 raise IndexError_(f"trace index at {p} is corrupt: {str(exc)[:200]}", hint=_REBUILD) from None
-            if settings.get("format") != FORMAT:
-                raise IndexError_(f"trace index at {p} has format {settings.get('format')!r}, expected {FORMAT}",
-                                  hint="rebuild it with this version of unspin")
+            fmt = settings.get("format")
+            if fmt != schema or (write and fmt != FORMAT):
+                why = ("was built by an older unspin (format 1): it can be traced, not added to"
+                       if fmt == schema == 1 else f"has format {fmt!r}, expected {FORMAT}")
+                raise IndexError_(f"trace index at {p} {why}", hint="rebuild it with this version of unspin "
+                                  "(`unspin index add` into a new folder; format 2 keeps titles, URLs and dates)")
         except BaseException:
             if lock:
                 lock.close()
@@ -177,19 +187,21 @@ class TraceIndex:
             self._lock.close()
 
     # -- writing -------------------------------------------------------------------------
-    def add(self, docs: Iterable[tuple[str, str]], replace: bool = False, batch: int = 500,
+    def add(self, docs: Iterable[Doc], replace: bool = False, batch: int = 500,
             progress=None) -> AddReport:
-        """Add ``(id, text)`` documents; same id and text is a no-op, same id with new text is skipped
-        (reported) unless ``replace``."""
+        """Add ``(id, text[, metadata])`` documents; same id and text is a no-op (new metadata is
+        stored), same id with new text is skipped (reported) unless ``replace``."""
         report = AddReport()
-        buf: list[tuple[str, str]] = []
+        buf: list[tuple[str, str, dict[str, str]]] = []
         chars = 0
-        for doc_id, text in docs:
+        for doc in docs:
+            doc_id, text = doc[0], doc[1]
+            meta = _clean_meta(doc[2]) if len(doc) > 2 else {}
             problem = _problem(doc_id, text)
             if problem:
                 report.problems.append((doc_id, problem))
                 continue
-            buf.append((doc_id, text))
+            buf.append((doc_id, text, meta))
             chars += len(text)
             if len(buf) >= batch or chars >= _BATCH_CHARS:
                 self._add_batch(buf, replace, report)
@@ -200,14 +212,17 @@ class TraceIndex:
             self._add_batch(buf, replace, report)
         return report
 
-    def _add_batch(self, docs: list[tuple[str, str]], replace: bool, report: AddReport) -> None:
-        prints = [self.fingerprinter.sampled(text) for _, text in docs]
+    def _add_batch(self, docs: list[tuple[str, str, dict[str, str]]], replace: bool, report: AddReport) -> None:
+        prints = [self.fingerprinter.sampled(text) for _, text, _ in docs]
         self._count = None
         with _sql_errors(self.path, "write"), self.conn:
-            for (doc_id, text), hashes in zip(docs, prints, strict=True):
+            for (doc_id, text, meta), hashes in zip(docs, prints, strict=True):
                 sha = _sha1(text)
+                stored = json.dumps(meta, ensure_ascii=False) if meta else None
                 row = self.conn.execute("SELECT num, sha1, text FROM docs WHERE id = ?", (doc_id,)).fetchone()
                 if row is not None and row[1] == sha:
+                    if stored:
+                        self.conn.execute("UPDATE docs SET meta = ? WHERE num = ?", (stored, row[0]))
                     report.unchanged += 1
                     continue
                 if row is not None and not replace:
@@ -222,8 +237,8 @@ class TraceIndex:
                 else:
                     report.added += 1
                 cur = self.conn.execute(
-                    "INSERT INTO docs (id, sha1, chars, text) VALUES (?, ?, ?, ?)",
-                    (doc_id, sha, len(text), zlib.compress(text.encode("utf-8"), 1)),
+                    "INSERT INTO docs (id, sha1, chars, text, meta) VALUES (?, ?, ?, ?, ?)",
+                    (doc_id, sha, len(text), zlib.compress(text.encode("utf-8"), 1), stored),
                 )
                 num = cur.lastrowid
                 self.conn.executemany("INSERT OR IGNORE INTO postings VALUES (?, ?)",
@@ -265,6 +280,18 @@ class TraceIndex:
                 raise IndexError_(f"document #{num} missing from the index at {self.path}")
             return str(row[0]), _unpack(row[1])
 
+    def metadata(self, num: int) -> dict[str, str]:
+        """Title, url, date and other fields stored for document number ``num`` (``{}`` when none)."""
+        if self.settings.get("format") != FORMAT:
+            return {}
+        with _sql_errors(self.path, "read"):
+            row = self.conn.execute("SELECT meta FROM docs WHERE num = ?", (num,)).fetchone()
+        try:
+            meta = json.loads(row[0]) if row and row[0] else {}
+        except (ValueError, RecursionError):
+            return {}
+        return _clean_meta(meta) if isinstance(meta, dict) else {}
+
     def __len__(self) -> int:
         if self._count is None:
             with _sql_errors(self.path, "read"):
@@ -279,6 +306,20 @@ class TraceIndex:
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.name.startswith(DB_NAME))
         return {"path": str(self.path), "documents": docs, "characters": chars, "postings": postings,
                 "bytes": size, "settings": self.settings}
+
+
+def _clean_meta(meta: dict[str, Any]) -> dict[str, str]:
+    """``meta`` as short valid strings: empty values dropped, long ones cut, lists and objects as JSON."""
+    def safe(v: str, limit: int) -> str:
+        return v[:limit].encode("utf-8", "replace").decode("utf-8")
+
+    out = {}
+    for key, value in meta.items():
+        if value is None or value == "":
+            continue
+        v = json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, (dict, list)) else str(value)
+        out[safe(str(key), 100)] = safe(v, MAX_META_CHARS)
+    return out
 
 
 def _problem(doc_id: str, text: str) -> str | None:
@@ -345,22 +386,27 @@ def _sql_errors(folder: Path, action: str) -> Iterator[None]:
 
 
 @cache
-def _expected_schema() -> frozenset[tuple]:
+def _expected_schema(script: str) -> frozenset[tuple]:
     conn = sqlite3.connect(":memory:")
-    conn.executescript(_SCHEMA)
+    conn.executescript(script)
     return frozenset(conn.execute(_SCHEMA_QUERY).fetchall())
 
 
 _SCHEMA_QUERY = "SELECT type, name, tbl_name, sql FROM sqlite_master"
 
 
-def _check_schema(conn: sqlite3.Connection, folder: Path) -> None:
-    """Refuse an index whose schema is not exactly ours (triggers, views or altered tables)."""
-    extra = set(conn.execute(_SCHEMA_QUERY).fetchall()) - _expected_schema()
-    if extra:
-        kind, name = sorted(extra)[0][:2]
-        raise IndexError_(f"trace index at {folder} has an unexpected {kind} {name!r}; refusing to use it",
-                          hint="only use indexes built by `unspin index add`; " + _REBUILD)
+def _check_schema(conn: sqlite3.Connection, folder: Path) -> int:
+    """The format (1 or 2) whose schema the index has exactly; refuse any other (triggers, views,
+    altered tables)."""
+    found = set(conn.execute(_SCHEMA_QUERY).fetchall())
+    extra = found - _expected_schema(_SCHEMA)
+    if not extra:
+        return FORMAT
+    if not found - _expected_schema(_SCHEMA_V1):
+        return 1
+    kind, name = sorted(extra)[0][:2]
+    raise IndexError_(f"trace index at {folder} has an unexpected {kind} {name!r}; refusing to use it",
+                      hint="only use indexes built by `unspin index add`; " + _REBUILD)
 
 
 def _connect(db: Path, write: bool) -> sqlite3.Connection:

@@ -21,24 +21,24 @@ from itertools import islice
 import numpy as np
 
 from unspin.trace.fingerprint import Fingerprinter
-from unspin.trace.index import AddReport, TraceIndex
+from unspin.trace.index import AddReport, Doc, TraceIndex
 
-Signed = list[tuple[str, str, np.ndarray]]
+Signed = list[tuple[Doc, np.ndarray]]
 
 
 class _Signer:
-    """Body of a Ray actor: signs batches of ``(id, text)`` with one fingerprinter."""
+    """Body of a Ray actor: signs batches of ``(id, text[, metadata])`` with one fingerprinter."""
 
     def __init__(self, fp: Fingerprinter) -> None:
         self.fp = fp
 
-    def sign(self, batch: list[tuple[str, str]]) -> Signed:
-        return [(doc_id, text, self.fp.sampled(text)) for doc_id, text in batch]
+    def sign(self, batch: list[Doc]) -> Signed:
+        return [(doc, self.fp.sampled(doc[1])) for doc in batch]
 
 
-def sign_on_ray(docs: Iterable[tuple[str, str]], fp: Fingerprinter, workers: int = 2,
+def sign_on_ray(docs: Iterable[Doc], fp: Fingerprinter, workers: int = 2,
                 address: str | None = None, batch: int = 500) -> Iterator[Signed]:
-    """Batches of ``(id, text, sampled shingle ids)``, in input order, signed by Ray actors."""
+    """Batches of ``(document, sampled shingle ids)``, in input order, signed by Ray actors."""
     from unspin.scan.ray_engine import connect
 
     started = connect(address, workers)
@@ -73,7 +73,7 @@ class _Presigned:
         return got if got is not None else self.fp.sampled(text)
 
 
-def add_on_ray(ix: TraceIndex, docs: Iterable[tuple[str, str]], replace: bool = False, workers: int = 2,
+def add_on_ray(ix: TraceIndex, docs: Iterable[Doc], replace: bool = False, workers: int = 2,
                address: str | None = None, batch: int = 500,
                progress: Callable[[AddReport], None] | None = None) -> AddReport:
     """:meth:`TraceIndex.add` with the signatures computed on Ray; same result, same report."""
@@ -81,8 +81,8 @@ def add_on_ray(ix: TraceIndex, docs: Iterable[tuple[str, str]], replace: bool = 
     fp = ix.fingerprinter
     try:
         for signed in sign_on_ray(docs, fp, workers, address, batch):
-            ix.fingerprinter = _Presigned(fp, {text: h for _, text, h in signed})
-            part = ix.add([(doc_id, text) for doc_id, text, _ in signed], replace=replace, batch=batch)
+            ix.fingerprinter = _Presigned(fp, {doc[1]: h for doc, h in signed})
+            part = ix.add([doc for doc, _ in signed], replace=replace, batch=batch)
             for field in ("added", "unchanged", "replaced"):
                 setattr(total, field, getattr(total, field) + getattr(part, field))
             total.problems += part.problems

@@ -49,6 +49,7 @@ function openSource(i) {
   const subs = match.substitutions.slice(0, 8).map((s) => `${s.spun}→${s.original}`).join(t('listSep'));
   box.replaceChildren(
     h('div', { class: 'chead' }, h('div', {}, t('thisText')), h('div', {}, t('source', match.id))),
+    sourceLink(match.meta || {}),
     ...renderRows(last.query, match.source_text || '', match),
     subs ? h('p', { class: 'muted' }, t('substitutions', subs)) : '',
   );
@@ -56,11 +57,21 @@ function openSource(i) {
   box.dataset.state = 'done';
 }
 
+/** The source's title, date and URL (http(s) only) above the comparison, or ''. */
+function sourceLink(meta) {
+  const url = /^https?:\/\//i.test(meta.url || '') ? meta.url : null;
+  const about = [meta.title, meta.date].filter(Boolean).join(' · ');
+  if (!url && !about) return '';
+  return h('p', { class: 'muted' }, about, url ? ' ' : '',
+    url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, url) : '');
+}
+
 function drawList() {
   byId('sources-status').textContent = last.status();
   const items = (last.matches || []).map((m, i) => h('li', {},
     h('button', { type: 'button', class: 'source', onclick: () => openSource(i) },
-      h('strong', {}, m.id),
+      h('strong', {}, m.meta?.title || m.id),
+      m.meta?.date ? h('span', { class: 'muted' }, ` ${m.meta.date}`) : '',
       h('span', { class: 'muted' }, t('matchInfo', pct(m.coverage), m.score.toFixed(2), m.substitutions.length)))));
   byId('source-list').replaceChildren(...items);
   if (last.active !== null) openSource(last.active);
