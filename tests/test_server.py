@@ -219,3 +219,18 @@ def test_cli_serve_starts_uvicorn():
         h = httpx.get(f"{url}/healthz").json()
         assert h["timeout_s"] == 9 and h["index"] is False
         assert httpx.get(f"{url}/").status_code == 200
+
+
+def test_restore_with_an_index_uses_the_source_so_page_and_sources_agree(client, app, bare_app, spun_doc,
+                                                                          trace_index, model):
+    if trace_index is None:
+        pytest.skip("the trace extra is not installed")
+    served = client.post("/v1/restore", json={"text": spun_doc.text}).json()
+    import unspin
+
+    expected, traced = unspin.restore_from_source(spun_doc.text, trace_index, model=model)
+    assert traced.matches and served["edits"] == [e.to_dict() for e in expected.edits]
+    source_swaps = {(s.start, s.spun, s.original) for m in traced.matches for s in m.swaps}
+    assert source_swaps <= {(e["start"], e["spun"], e["original"]) for e in served["edits"]}
+    bare = TestClient(bare_app).post("/v1/restore", json={"text": spun_doc.text}).json()
+    assert bare["edits"] == [e.to_dict() for e in unspin.restore(spun_doc.text, model=model).edits]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from unspin import __version__
 from unspin.api import restore
 from unspin.model import Model
+from unspin.result import Result
 from unspin.server.errors import ApiError
 from unspin.server.limits import Worker
 from unspin.server.schemas import (
@@ -35,6 +36,13 @@ class Engine:
     worker: Worker
     max_bytes: int
 
+    def restore(self, text: str, keep: list[str] | None) -> Result:
+        """The model's restoration or, with an index that can restore, the source's where it covers the text."""
+        from_source = getattr(self.tracer, "restore", None)
+        if from_source is not None:
+            return from_source(text, self.model, keep)
+        return restore(text, model=self.model, keep=keep)
+
     def need_tracer(self) -> Tracer:
         if self.tracer is None:
             raise ApiError(409, "no_index", "no trace index is loaded on this server",
@@ -56,9 +64,10 @@ def _engine(request: Request) -> Engine:
 
 @router.post("/v1/restore", response_model=RestoreResponse, responses=_BODY_ERRORS, tags=["analysis"])
 async def restore_endpoint(body: TextRequest, request: Request) -> dict[str, Any]:
-    """Find the swapped words and put back the likely originals (``unspin restore --format json``)."""
+    """Find the swapped words and put back the likely originals (``unspin restore --format json``;
+    with an index loaded, ``--index``: restored from the source where one covers the text)."""
     eng = _engine(request)
-    result = await eng.worker.run(lambda: restore(body.text, model=eng.model, keep=body.keep))
+    result = await eng.worker.run(lambda: eng.restore(body.text, body.keep))
     return result.to_dict()
 
 
@@ -66,7 +75,7 @@ async def restore_endpoint(body: TextRequest, request: Request) -> dict[str, Any
 async def detect_endpoint(body: DetectRequest, request: Request) -> dict[str, Any]:
     """Score how likely the text is spun, with the strongest evidence (``unspin detect --format jsonl``)."""
     eng = _engine(request)
-    result = await eng.worker.run(lambda: restore(body.text, model=eng.model, keep=body.keep))
+    result = await eng.worker.run(lambda: eng.restore(body.text, body.keep))
     result.threshold = body.threshold
     record = result.detect_record(None, body.evidence)
     del record["path"]

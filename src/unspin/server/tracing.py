@@ -1,15 +1,20 @@
 """What the server needs from a trace index, and the adapter over :mod:`unspin.trace`.
 
-The server only talks to a :class:`Tracer`; tests and embedders can pass their own.
+The server only talks to a :class:`Tracer`; tests and embedders can pass their own.  A
+tracer with a ``restore(text, model, keep)`` method (as :class:`IndexTracer` has) also
+answers ``/v1/restore``, so the page's restored text and its sources panel agree.
 """
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from unspin.errors import UnspinError
+
+if TYPE_CHECKING:
+    from unspin.result import Result
 
 
 @runtime_checkable
@@ -48,6 +53,15 @@ class IndexTracer:
             m["id"] = str(m["id"])
             m["source_text"] = match.source_text
         return out
+
+    def restore(self, text: str, model, keep) -> Result:
+        """Restore from the source where the index holds one (``unspin restore --index``)."""
+        from unspin.trace import trace
+        from unspin.trace.restore import restore_from_source
+
+        with self._lock:
+            traced = trace(text, self.index)
+        return restore_from_source(text, None, model=model, keep=keep, traced=traced)[0]
 
     def info(self) -> dict[str, Any]:
         with self._lock:

@@ -57,13 +57,18 @@ def _kept(text: str, start: int, end: int, keep: frozenset[str]) -> bool:
 
 
 def restore_from_source(
-    text: str, index: TraceIndex | str | Path, model=None, keep=None, lexicon=None, top_k: int = 5,
+    text: str, index: TraceIndex | str | Path | None, model=None, keep=None, lexicon=None, top_k: int = 5,
+    traced: TraceResult | None = None,
 ) -> tuple[Result, TraceResult]:
-    """Restore ``text`` using its traced sources (see module docstring); returns the result and the trace."""
+    """Restore ``text`` using its traced sources (see module docstring); returns the result and the trace.
+
+    ``traced`` (the :func:`unspin.trace` of ``text``, already run) skips tracing; ``index`` is then unused.
+    """
     from unspin.api import _model, resolve_keep, resolve_lexicon
     from unspin.decode.document import decode
 
-    traced = trace(text, index, top_k=top_k)
+    if traced is None:
+        traced = trace(text, index, top_k=top_k)
     kept = resolve_keep(keep)
     edits, covered = source_edits(traced, kept)
     extra = Lexicon()
