@@ -168,15 +168,16 @@ def _public_set() -> frozenset[tuple[str, str]]:
 
 def _clean_stats(analyses, model: Model) -> dict:
     sentences = edited = deleting = 0
+    probs = []
     for a in analyses:
         res = a.result(model.edit_threshold)
+        probs.append(res.spin_probability)
         starts = sorted(e.start for e in res.edits)
         deleting += sum(alters_word(e.spun, e.original) for e in res.edits)
         for m in _SENT.finditer(a.text):
             if m.group().strip():
                 sentences += 1
                 edited += any(m.start() <= s < m.end() for s in starts)
-    probs = [a.result(model.edit_threshold).spin_probability for a in analyses]
     return {"probs": probs, "sentences": sentences, "edited": edited, "deleting": deleting}
 
 

@@ -229,7 +229,8 @@ def _outside_body(text: str) -> np.ndarray | None:
     return mask
 
 
-def _blocked(text: str, keep: frozenset[str]) -> np.ndarray:
+def keep_mask(text: str, keep: frozenset[str]) -> np.ndarray:
+    """``True`` at every character of ``text`` inside an occurrence of a keep-list term (never edited)."""
     mask = np.zeros(len(text) + 1, dtype=bool)
     for term in keep:
         start = text.find(term)
@@ -273,7 +274,8 @@ def _gather(
 ) -> _Evidence:
     """LM evidence for every candidate of every slot; the window around slot ``j`` is read
     from ``context`` (the words as written, or with the first pass's edits applied).  With
-    ``previous``, only slots whose window holds a ``changed`` position are scored again."""
+    ``previous``, only slots whose window holds a ``changed`` position are scored again, and
+    the public-table tallies are not taken again (they describe the text as written)."""
     slot_scores = model.lm.slot_scores
     ev = _Evidence({}, defaultdict(lambda: [0.0, 0.0, 0]), {})
     evidence = ev.pairs
@@ -309,7 +311,7 @@ def _gather(
         o[1] += sum(ds) / len(ds)
         o[2] += 1
         ev.pos_delta += max(ds) > 1.0
-        if _public_spun(model, w):
+        if previous is None and _public_spun(model, w):
             ev.public += 1
             gains = [d for c, d in zip(cands, ds, strict=True) if c.sources & _PUBLIC]
             ev.preferred += max(gains, default=0.0) > PUBLIC_PREFERRED
@@ -361,7 +363,7 @@ def analyse(
     toks = _merge_split([t for t in tokenize(simple) if not t.word.isspace()], model, extra)
     words = [t.word for t in toks]
     spans = [(t.start, t.end) for t in toks]
-    blocked = _blocked(simple, keep) if keep else None
+    blocked = keep_mask(simple, keep) if keep else None
     outside = _outside_body(simple)
     if outside is not None:
         blocked = outside if blocked is None else blocked | outside
@@ -373,26 +375,29 @@ def analyse(
     hyps = _scored(model, ev, words, ctx)
     second = model.settings.get("context_pass")
     if second is not None and verdict_only:
-        first = _analysis(text, spans, words, hyps, ev, traditional, n_orig, len(body), model)
+        first = _analysis(text, spans, words, hyps, ev, ev, traditional, n_orig, len(body), model)
         if not DECISIVE[0] < first.spin_probability < DECISIVE[1]:
             return first
     if second is not None:
         context = _restored_context(words, hyps, float(second))
         if context is not None:
             changed = {j for j, (a, b) in enumerate(zip(words, context, strict=True)) if a != b}
-            ev2 = _gather(model, words, slots, context, extra, ev, changed)
-            ev2.public, ev2.preferred = ev.public, ev.preferred
-            hyps = _scored(model, ev2, words, ctx)
-            ev = ev2
-    return _analysis(text, spans, words, hyps, ev, traditional, n_orig, len(body), model)
+            final = _gather(model, words, slots, context, extra, ev, changed)
+            hyps = _scored(model, final, words, ctx)
+            return _analysis(text, spans, words, hyps, final, ev, traditional, n_orig, len(body), model)
+    return _analysis(text, spans, words, hyps, ev, ev, traditional, n_orig, len(body), model)
 
 
-def _analysis(text, spans, words, hyps, ev: _Evidence, traditional, n_orig: int, n_body: int, model) -> Analysis:
+def _analysis(
+    text, spans, words, hyps, ev: _Evidence, first: _Evidence, traditional, n_orig: int, n_body: int, model
+) -> Analysis:
+    """The :class:`Analysis` of the final pass ``ev``; the public-table tallies come from ``first``."""
     pairs: dict[str, list[PairEvidence]] = defaultdict(list)
     for h in hyps:
         pairs[h.spun].append(h)
     a = Analysis(
-        text, spans, words, dict(pairs), [], 0.0, ev.pos_delta, traditional, ev.public, ev.preferred, n_orig, n_body
+        text, spans, words, dict(pairs), [], 0.0, ev.pos_delta, traditional, first.public, first.preferred, n_orig,
+        n_body,
     )
     a.doc_features = a.doc_vector(model.edit_threshold)
     a.spin_probability = float(model.doc.predict(np.array([a.doc_features]))[0]) if model.doc else 0.0

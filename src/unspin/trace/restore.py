@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from unspin.decode.document import decode, keep_mask
 from unspin.lexicon import Lexicon, Source
 from unspin.result import Edit, Result, apply_edits
 from unspin.trace.api import TraceResult, trace
@@ -39,10 +40,11 @@ def source_edits(traced: TraceResult, keep: frozenset[str] = frozenset()) -> tup
     by_spun: dict[str, Counter[str]] = {}
     for s in swaps:
         by_spun.setdefault(s.spun, Counter())[s.original] += 1
+    kept = keep_mask(traced.text, keep) if keep else None
     edits: list[Edit] = []
     taken: list[tuple[int, int]] = []
     for s in swaps:
-        if any(s.start < e and b < s.end for b, e in taken) or _kept(traced.text, s.start, s.end, keep):
+        if any(s.start < e and b < s.end for b, e in taken) or (kept is not None and kept[s.start : s.end].any()):
             continue
         counts = by_spun[s.spun]
         edits.append(Edit(s.start, s.end, s.spun, s.original,
@@ -50,10 +52,6 @@ def source_edits(traced: TraceResult, keep: frozenset[str] = frozenset()) -> tup
                           [w for w, _ in counts.most_common() if w != s.original][:4]))
         taken.append((s.start, s.end))
     return sorted(edits, key=lambda e: e.start), covered
-
-
-def _kept(text: str, start: int, end: int, keep: frozenset[str]) -> bool:
-    return any(text.find(term, max(0, start - len(term) + 1), end + len(term) - 1) >= 0 for term in keep)
 
 
 def restore_from_source(
@@ -65,18 +63,13 @@ def restore_from_source(
     ``traced`` (the :func:`unspin.trace` of ``text``, already run) skips tracing; ``index`` is then unused.
     """
     from unspin.api import _model, resolve_keep, resolve_lexicon
-    from unspin.decode.document import decode
 
     if traced is None:
         traced = trace(text, index, top_k=top_k)
     kept = resolve_keep(keep)
     edits, covered = source_edits(traced, kept)
-    extra = Lexicon()
     user = resolve_lexicon(lexicon)
-    if user is not None:
-        for spun in user.words():
-            for c in user.candidates(spun):
-                extra.add(spun, c.word, c.sources, c.similarity)
+    extra = user.copy() if user is not None else Lexicon()
     for e in edits:
         extra.add(e.spun, e.original, Source.LEARNED)
     model_result = decode(traced.text, _model(model), kept, extra if len(extra) else None)
