@@ -348,3 +348,55 @@ def test_batch_trace_files_and_queries(index_dir, corpus, table, tmp_path, capsy
     text = capsys.readouterr().out
     assert text.startswith(f"== {pages / 'p3.txt'} ==\n1. pd-3") and "not traced: input has no Chinese" in text
     assert main(["trace", str(pages), "--queries", str(queries), "--index", index_dir]) == 2
+
+
+# ---- robustness across spinners: the raw channel and stitched remainders ---------------------
+@pytest.fixture(scope="module")
+def public_spinner():
+    """A real spinner's choices: the public table, one choice per word, raw string replacement."""
+    from unspin.lexicon import public
+    from unspin.spin import choose_table
+
+    return choose_table(public.table("all"), seed=4)
+
+
+def test_raw_string_spin_and_short_excerpt_trace_through_the_raw_channel(index_dir, corpus, public_spinner):
+    """Raw-string replacement inside words (人民检察院 -> 群众审查院) breaks anchors; the untouched
+    stretches between swaps still lead to the source, through the index's raw shingles."""
+    ix = TraceIndex.open(index_dir)
+    assert ix.fingerprinter.raw_sample > 0  # `index add` turns the raw channel on
+    for i in (2, 13, 29):
+        doc_id, text = corpus[i]
+        spun = spin(text, public_spinner, r=0.9, seed=i, mode="chars").text
+        assert spun != text
+        assert unspin.trace(spun, index_dir).matches[0].id == doc_id
+        piece = spun[: max(90, len(spun) // 7)]  # about a seventh of the article
+        assert [m.id for m in unspin.trace(piece, index_dir).matches][:1] == [doc_id]
+
+
+def test_a_source_that_supplied_a_small_part_is_found_once_the_others_are_set_aside(index_dir, corpus,
+                                                                                 public_spinner):
+    big = [corpus[i][1] for i in (8, 22, 33)]
+    small = corpus[44][1][:120]
+    text = spin("\n".join(big + [small]), public_spinner, r=0.7, seed=5).text
+    scored = {c.id: c for c in score_candidates(text, TraceIndex.open(index_dir))}
+    assert scored["pd-44"].coverage < 0.1  # too small a share of the whole copy on its own
+    assert {"pd-8", "pd-22", "pd-33", "pd-44"} <= {m.id for m in unspin.trace(text, index_dir).matches}
+
+
+def test_a_page_sharing_one_sentence_with_the_archive_has_no_source(index_dir, corpus, public_spinner):
+    """The remainder rule only runs after a real source is accepted: one shared sentence in an
+    otherwise new page stays a small share of that page."""
+    shared = corpus[12][1].split("。")[1] + "。"
+    page = corpus[55][1] + shared + corpus[56][1]  # documents 50-59 are not indexed
+    assert unspin.trace(spin(page, public_spinner, r=0.7, seed=6).text, index_dir).matches == []
+
+
+def test_an_index_without_the_raw_channel_still_traces(tmp_path, corpus, table):
+    """Indexes built before the raw channel (no ``raw_sample`` setting) open and trace as before."""
+    ix = TraceIndex.create(tmp_path / "old", Fingerprinter(frozenset(table) | frozenset(table.values()), raw_sample=0))
+    ix.add(corpus[:20])
+    ix.close()
+    opened = TraceIndex.open(tmp_path / "old")
+    assert opened.fingerprinter.raw_sample == 0
+    assert unspin.trace(spin(corpus[4][1], table, r=0.6, seed=1).text, opened).matches[0].id == "pd-4"

@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         unspin index add archive/ --index idx
         unspin index add news.jsonl.gz --id-field url --text-field body --index idx
         unspin index add news.jsonl --meta author section --index idx   # kept beside title/url/date
-        unspin index add big.parquet --index idx --engine ray --workers 8   # unspin[ray]""", extra="trace")
+        unspin index add big.parquet --index idx --engine ray --workers 8   # unspin[ray]
+        unspin index add archive/ --index idx --shards 4    # 4 shards built in parallel, traced as one""",
+        extra="trace")
     a.add_argument("corpus", nargs="+", metavar="CORPUS", help="files or folders to index")
     a.add_argument("--index", required=True, metavar="DIR", help="index folder (created if missing)")
     a.add_argument("--id-field", default="id", help="JSONL/Parquet field with the document id (default: id)")
@@ -42,9 +44,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--replace", action="store_true", help="replace documents whose id exists with other text")
     a.add_argument("--model", metavar="PATH", help="model whose lexicon is masked (new index only)")
     a.add_argument("--quiet", action="store_true", help="no progress on standard error")
+    a.add_argument("--shards", type=int, metavar="N",
+                   help="build a new index as N shards in parallel (documents routed by id; traced as one "
+                        "index); an existing sharded index keeps its shards")
     a.add_argument("--engine", choices=["local", "ray"], default="local",
-                   help="local (default), or ray: compute signatures on Ray actors (needs unspin[ray])")
-    a.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Ray actors (default: all cores)")
+                   help="local (default), or ray: compute signatures on Ray actors, or with --shards build "
+                        "each shard on a Ray actor (needs unspin[ray])")
+    a.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="Ray actors signing an unsharded index (default: all cores); a sharded index has "
+                        "one writer per shard")
     a.add_argument("--address", help="Ray cluster to join (default: a local instance)")
     a.set_defaults(func=cmd_index_add)
     s = add_command(isub, "stats", "documents, size and build settings of an index", """
@@ -97,10 +105,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _fingerprinter_factory(model_path: str | None):
     def make():
         from unspin.model import load_model
-        from unspin.trace.fingerprint import Fingerprinter, default_vocabulary, lexicon_vocabulary
+        from unspin.trace.fingerprint import RAW_SAMPLE, Fingerprinter, default_vocabulary, lexicon_vocabulary
 
         vocab, source = default_vocabulary(lexicon_vocabulary(load_model(model_path).lexicon))
-        return Fingerprinter(vocab), source
+        return Fingerprinter(vocab, raw_sample=RAW_SAMPLE), source
 
     return make
 
@@ -109,8 +117,15 @@ def cmd_index_add(args: argparse.Namespace) -> int:
     from unspin.text.decode import printable
     from unspin.trace.index import TraceIndex
     from unspin.trace.readers import read_documents
+    from unspin.trace.shards import MAX_SHARDS, ShardedIndex, is_sharded
 
-    ix = TraceIndex.open_or_create(args.index, _fingerprinter_factory(args.model))
+    if args.shards is not None and not 1 <= args.shards <= MAX_SHARDS:
+        raise InputError(f"--shards must be between 1 and {MAX_SHARDS}")
+    sharded = is_sharded(args.index) or (args.shards or 1) > 1
+    if sharded:
+        ix = ShardedIndex.open_or_create(args.index, _fingerprinter_factory(args.model), args.shards)
+    else:
+        ix = TraceIndex.open_or_create(args.index, _fingerprinter_factory(args.model))
     problems: list[tuple[str, str]] = []
 
     def docs():
@@ -128,7 +143,9 @@ def cmd_index_add(args: argparse.Namespace) -> int:
         bar.update(r.added + r.replaced + r.unchanged + len(r.problems) - bar.n)
         bar.set_postfix_str(r.summary(), refresh=False)
 
-    if args.engine == "ray":
+    if sharded:
+        report = ix.add(docs(), replace=args.replace, progress=progress, engine=args.engine, address=args.address)
+    elif args.engine == "ray":
         from unspin.trace.ray_sign import add_on_ray
 
         report = add_on_ray(ix, docs(), args.replace, args.workers, args.address, progress=progress)
@@ -136,7 +153,8 @@ def cmd_index_add(args: argparse.Namespace) -> int:
         report = ix.add(docs(), replace=args.replace, progress=progress)
     bar.close()
     report.problems = problems + report.problems
-    print(f"{report.summary()}; index has {len(ix):,} documents")
+    shards = f" in {len(ix.shards)} shards" if sharded else ""
+    print(f"{report.summary()}; index has {len(ix):,} documents{shards}")
     for doc_id, why in report.problems[:20]:
         print(f"unspin: skipped {printable(doc_id)}: {why}", file=sys.stderr)
     if len(report.problems) > 20:
@@ -154,8 +172,12 @@ def cmd_index_stats(args: argparse.Namespace) -> int:
     s = st["settings"]
     print(f"index      {st['path']}\ndocuments  {st['documents']:,} ({st['characters']:,} characters)\n"
           f"postings   {st['postings']:,}\nsize       {st['bytes'] / 1e6:,.1f} MB\n"
-          f"settings   shingle k={s['k']}, sample 1/{s['sample']}, masked vocabulary "
+          f"settings   shingle k={s['k']}, sample 1/{s['sample']}, raw sample "
+          f"{'1/' + str(s['raw_sample']) if s.get('raw_sample') else 'off'}, masked vocabulary "
           f"{s['vocabulary_size']:,} words ({s['vocabulary_source']}), created {s['created']}")
+    for sh in st.get("shards", []):
+        print(f"shard      {sh['name']}: {sh['documents']:,} documents, {sh['postings']:,} postings, "
+              f"{sh['bytes'] / 1e6:,.1f} MB")
     return 0
 
 

@@ -31,16 +31,20 @@ def _table(name: str) -> dict[str, str]:
     return out
 
 
+@cache
+def _translation(name: str) -> dict[int, str]:
+    """``_table(name)`` as a :meth:`str.translate` table (the mapping runs in C)."""
+    return {ord(src): dst for src, dst in _table(name).items()}
+
+
 def to_simplified(text: str) -> str:
     """Map Traditional characters to Simplified; the result has the same length."""
-    t = _table("TSCharacters.txt")
-    return "".join(t.get(c, c) for c in text)
+    return text.translate(_translation("TSCharacters.txt"))
 
 
 def to_traditional(text: str) -> str:
     """Map Simplified characters to (the most common) Traditional ones, same length."""
-    t = _table("STCharacters.txt")
-    return "".join(t.get(c, c) for c in text)
+    return text.translate(_translation("STCharacters.txt"))
 
 
 @dataclass(frozen=True, slots=True)

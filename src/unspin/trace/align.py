@@ -2,7 +2,8 @@
 
 Each query sentence is matched to the source sentence sharing the most anchor shingles
 (see :mod:`unspin.trace.fingerprint`); consecutive matches become *passages*.  Inside
-each aligned sentence pair a word-level diff gives the spinner's swaps (spun → original).
+each aligned sentence pair a character-level diff, read as word swaps, gives the spinner's
+swaps (spun → original).
 
 >>> from unspin.trace.fingerprint import Fingerprinter
 >>> fp = Fingerprinter(frozenset({"今年", "本年", "交付", "交给"}), k=3)
@@ -16,14 +17,16 @@ each aligned sentence pair a word-level diff gives the spinner's swaps (spun →
 
 from __future__ import annotations
 
+import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from unspin.text.decode import han_count
 from unspin.text.script import to_simplified
-from unspin.text.segment import tokenize
+from unspin.text.segment import tokenize, word_freq
 from unspin.trace.fingerprint import Fingerprinter, shingle_ids
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*|[。！？!?；;\n]+")
@@ -35,6 +38,10 @@ EXTEND_SIMILARITY = 0.35
 """Next to an aligned pair, the neighbouring sentences align with this share of shingles (and
 ``EXTEND_SHARED``): copies keep sentence order, so a weakly matching neighbour is part of the run."""
 EXTEND_SHARED = 2
+RAW_MIN_SIMILARITY = 0.3
+"""A sentence whose anchors do not align it still aligns when its source sentence holds this share
+of its raw (unmasked) shingles, and ``RAW_MIN_SHARED`` of them: the stretches a spinner left alone."""
+RAW_MIN_SHARED = 6
 _MAX_SWAP_CHARS = 6
 
 
@@ -43,6 +50,9 @@ class Sentence:
     start: int
     end: int
     shingles: frozenset[int]
+    """Anchor shingles."""
+    raw: frozenset[int] = frozenset()
+    """Raw shingles (letters and digits, nothing masked)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +73,9 @@ class Substitution:
     end: int
     spun: str
     original: str
+    cost: float = 0.0
+    """How far-fetched the reading is (see :func:`_swap_cost`): about 0.3 for a plain swap of two
+    common words, 2 and more for garbles and for pairs of rare words."""
 
 
 @dataclass
@@ -72,10 +85,13 @@ class Alignment:
     pairs: list[tuple[int, int, int, int]] = field(default_factory=list)
     shared: int = 0
     aligned_chars: int = 0
-    query_sentences: list[tuple[int, int]] = field(default_factory=list)
-    """``(index in the query's sentences, shared shingles)`` of every aligned query sentence."""
+    query_sentences: list[tuple[int, int, int]] = field(default_factory=list)
+    """``(index in the query's sentences, shared anchor shingles, shared raw shingles)`` of every
+    aligned query sentence."""
     query_shingles: int = 0
-    """Shingles of the aligned query sentences."""
+    """Anchor shingles of the aligned query sentences."""
+    raw_shared: int = 0
+    """Raw shingles the aligned sentence pairs share."""
 
     @property
     def similarity(self) -> float:
@@ -92,74 +108,125 @@ class Alignment:
         return merge_passages(self.pairs)
 
     def substitutions(self, query: str, source: str) -> list[Substitution]:
-        """The swaps inside every aligned sentence pair (word-level diff, see :func:`word_swaps`)."""
-        return [s for qs, qe, ss, se in self.pairs for s in word_swaps(query[qs:qe], source[ss:se], qs)]
+        """The swaps inside every aligned sentence pair (see :func:`word_swaps`), solved together.
+
+        The whole document is one spinner's work: a pair the diff shows in one place makes the
+        same reading likelier wherever else it fits (see :func:`document_swaps`).
+        """
+        return document_swaps([(query[qs:qe], source[ss:se], qs) for qs, qe, ss, se in self.pairs])
 
 
-def sentences(text: str, fp: Fingerprinter) -> list[Sentence]:
-    """Sentences of ``text`` (with trailing punctuation) and their anchor shingle sets.
+def sentences(text: str, fp: Fingerprinter, raw: bool = True) -> list[Sentence]:
+    """Sentences of ``text`` (with trailing punctuation) and their anchor and raw shingle sets
+    (``raw=False``: anchors only, raw sets left empty).
 
     >>> fp = Fingerprinter(frozenset(), k=2)
     >>> [(s.start, s.end) for s in sentences("甲乙丙。丁戊！", fp)]
     [(0, 4), (4, 7)]
     """
     out = []
-    for m in _SENTENCE.finditer(text):
-        if m.group().strip():
-            ids = shingle_ids(fp.anchor_text(m.group()), fp.k)
-            out.append(Sentence(m.start(), m.end(), frozenset(ids.tolist())))
+    for m in _SENTENCE.finditer(to_simplified(text)):  # same length: offsets hold
+        s = m.group()
+        if s.strip():
+            anchors = frozenset(shingle_ids(fp.anchor_text(s, simplified=True), fp.k).tolist())
+            out.append(Sentence(m.start(), m.end(), anchors,
+                                frozenset(fp.raw_shingles(s, simplified=True).tolist()) if raw else frozenset()))
     return out
+
+
+class _Source:
+    """A source's sentences, with raw shingle sets computed only where the alignment asks for them
+    (most candidates are not sources: their raw sets are never needed)."""
+
+    def __init__(self, source: str, fp: Fingerprinter) -> None:
+        self.fp, self.text = fp, to_simplified(source)
+        self.sents = sentences(self.text, fp, raw=False)
+        self.anchors = _postings([s.shingles for s in self.sents])
+        self._raw: dict[int, frozenset[int]] = {}
+        self._all_raw: frozenset[int] | None = None
+        self._where_raw: dict[int, list[int]] | None = None
+
+    def raw(self, j: int) -> frozenset[int]:
+        if j not in self._raw:
+            s = self.sents[j]
+            self._raw[j] = frozenset(self.fp.raw_shingles(self.text[s.start : s.end], simplified=True).tolist())
+        return self._raw[j]
+
+    def best_raw(self, q: frozenset[int]) -> tuple[int, int]:
+        """:func:`_best` on raw shingles; skipped (``(-1, 0)``) when the whole source shares too few."""
+        if self._all_raw is None:
+            self._all_raw = frozenset(self.fp.raw_shingles(self.text, simplified=True).tolist())
+        if len(q & self._all_raw) < max(RAW_MIN_SHARED, RAW_MIN_SIMILARITY * len(q)):  # holds each sentence's
+            return -1, 0
+        if self._where_raw is None:
+            self._where_raw = _postings([self.raw(j) for j in range(len(self.sents))])
+        return _best(q, self._where_raw)
+
+
+def _best(q: frozenset[int], where: dict[int, list[int]]) -> tuple[int, int]:
+    """``(sentence, shared)``: the source sentence sharing most of the shingles ``q`` (``(-1, 0)``: none)."""
+    votes: dict[int, int] = defaultdict(int)
+    for h in q:
+        for j in where.get(h, ()):
+            votes[j] += 1
+    return max(votes.items(), key=lambda kv: (kv[1], -kv[0])) if votes else (-1, 0)
+
+
+def _postings(sets: list[frozenset[int]]) -> dict[int, list[int]]:
+    where: dict[int, list[int]] = defaultdict(list)
+    for j, hs in enumerate(sets):
+        for h in hs:
+            where[h].append(j)
+    return where
 
 
 def align(query: str | list[Sentence], source: str, fp: Fingerprinter, query_text: str | None = None) -> Alignment:
     """Align ``query`` (text, or its :func:`sentences` with ``query_text``) to ``source``."""
     q_text = query if isinstance(query, str) else query_text
     q_sents = sentences(query, fp) if isinstance(query, str) else query
-    s_sents = sentences(source, fp)
-    where: dict[int, list[int]] = defaultdict(list)
-    for j, s in enumerate(s_sents):
-        for h in s.shingles:
-            where[h].append(j)
-    match: dict[int, tuple[int, int]] = {}
+    src = _Source(source, fp)
+    match: dict[int, int] = {}
     for qi, q in enumerate(q_sents):
-        if not q.shingles:
-            continue
-        votes: dict[int, int] = defaultdict(int)
-        for h in q.shingles:
-            for j in where.get(h, ()):
-                votes[j] += 1
-        if not votes:
-            continue
-        j, shared = max(votes.items(), key=lambda kv: (kv[1], -kv[0]))
+        j, shared = _best(q.shingles, src.anchors)
         if shared >= MIN_SENTENCE_SHARED and shared / len(q.shingles) >= MIN_SIMILARITY:
-            match[qi] = (j, shared)
+            match[qi] = j
+            continue
+        if len(q.raw) < RAW_MIN_SHARED:
+            continue
+        j, shared = src.best_raw(q.raw)
+        if shared >= RAW_MIN_SHARED and shared / len(q.raw) >= RAW_MIN_SIMILARITY:
+            match[qi] = j
     if EXTEND_SIMILARITY < MIN_SIMILARITY:
-        _extend(match, q_sents, s_sents)
+        _extend(match, q_sents, src)
     result = Alignment()
     for qi in sorted(match):
-        q, (j, shared) = q_sents[qi], match[qi]
-        result.pairs.append((q.start, q.end, s_sents[j].start, s_sents[j].end))
+        q, s = q_sents[qi], src.sents[match[qi]]
+        shared, raw = len(q.shingles & s.shingles), len(q.raw & src.raw(match[qi]))
+        result.pairs.append((q.start, q.end, s.start, s.end))
         result.shared += shared
+        result.raw_shared += raw
         result.query_shingles += len(q.shingles)
-        result.query_sentences.append((qi, shared))
+        result.query_sentences.append((qi, shared, raw))
         result.aligned_chars += han_count(q_text[q.start : q.end])
     return result
 
 
-def _extend(match: dict[int, tuple[int, int]], q_sents: list[Sentence], s_sents: list[Sentence]) -> None:
-    """Grow aligned runs: the neighbour of an aligned pair aligns to the source neighbour on less evidence."""
+def _extend(match: dict[int, int], q_sents: list[Sentence], src: _Source) -> None:
+    """Grow aligned runs: the neighbour of an aligned pair aligns to the source neighbour on less evidence
+    (anchors, or raw shingles at the anchors' extension share)."""
     changed = True
     while changed:
         changed = False
-        for qi, (j, _) in sorted(match.items()):
+        for qi, j in sorted(match.items()):
             for dq in (-1, 1):
                 qn, jn = qi + dq, j + dq
-                if qn in match or not (0 <= qn < len(q_sents) and 0 <= jn < len(s_sents)):
+                if qn in match or not (0 <= qn < len(q_sents) and 0 <= jn < len(src.sents)):
                     continue
                 q = q_sents[qn]
-                shared = len(q.shingles & s_sents[jn].shingles)
-                if shared >= EXTEND_SHARED and shared / max(1, len(q.shingles)) >= EXTEND_SIMILARITY:
-                    match[qn] = (jn, shared)
+                if any(n >= EXTEND_SHARED and n / max(1, len(mine)) >= EXTEND_SIMILARITY
+                       for n, mine in ((len(q.shingles & src.sents[jn].shingles), q.shingles),
+                                       (len(q.raw & src.raw(jn)), q.raw))):
+                    match[qn] = jn
                     changed = True
 
 
@@ -179,30 +246,340 @@ def merge_passages(spans: list[tuple[int, int, int, int]], gap: int = 2) -> list
 
 
 def word_swaps(spun: str, original: str, offset: int = 0) -> list[Substitution]:
-    """Word-level differences between an aligned spun sentence and its source sentence.
+    """The spinner's swaps between an aligned spun sentence and its source sentence.
+
+    A character-level diff finds where the two differ; each differing stretch, with a few
+    shared characters either side, is then read as the likeliest mix of shared text, word
+    swaps and one-sided text (see :func:`_solve`).  So a swap inside a longer word (局部 in
+    jieba's 局部利益), a garbled replacement that changes the length (表示 → 透露表现) and two
+    adjacent swaps each come out as the spinner made them, and text only one side has (a
+    clause the copier dropped or added) is no swap.
 
     >>> [(s.start, s.spun, s.original) for s in word_swaps("本年要交给汽车", "今年要交付汽车")]
     [(0, '本年', '今年'), (3, '交给', '交付')]
+    >>> [(s.spun, s.original) for s in word_swaps("维护部分利益", "维护局部利益")]
+    [('部分', '局部')]
+    >>> [(s.spun, s.original) for s in word_swaps("他透露表现赞成", "他表示赞成")]
+    [('透露表现', '表示')]
+    >>> [(s.spun, s.original) for s in word_swaps("会议强调，要增强管理。", "会议强调，在新的一年里，要加强管理。")]
+    [('增强', '加强')]
     """
-    a = tokenize(to_simplified(spun))
-    b = tokenize(original)
+    return document_swaps([(spun, original, offset)])
+
+
+def document_swaps(pairs: list[tuple[str, str, int]]) -> list[Substitution]:
+    """The swaps of every ``(spun sentence, source sentence, offset of the spun one)`` pair of one document.
+
+    A spinner writes one fixed replacement per word, so the pairs are solved twice: the
+    second time, a pair the first pass read in other places of the document costs less
+    (:data:`_SUPPORT`), which settles stretches whose reading was a close call.  Alone,
+    不克不及够 against 不能够 reads as well as 能够 → 克不及够 (jieba cuts 不|能够); the same
+    garble elsewhere in the document decides it:
+
+    >>> [(s.spun, s.original) for s in word_swaps("他不克不及够参加。", "他不能够参加。")]
+    [('克不及够', '能够')]
+    >>> pairs = [("他不克不及够参加。", "他不能够参加。", 0), ("这件事不克不及再拖。", "这件事不能再拖。", 9)]
+    >>> [(s.start, s.spun, s.original) for s in document_swaps(pairs)]
+    [(1, '不克不及', '不能'), (12, '不克不及', '不能')]
+    """
+    stretches = [st for spun, original, offset in pairs for st in _stretches(spun, original, offset)]
+    first = [_solve(st) for st in stretches]
+    seen = Counter(st.pair(w) for st, sol in zip(stretches, first, strict=True) for w in sol)
     out: list[Substitution] = []
-    ops = SequenceMatcher(None, [t.word for t in a], [t.word for t in b], autojunk=False).get_opcodes()
-    for tag, i1, i2, j1, j2 in ops:
-        if tag != "replace":
-            continue
-        if i2 - i1 == j2 - j1:
-            chunks = [(a[i : i + 1], b[j : j + 1]) for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
-        else:
-            chunks = [(a[i1:i2], b[j1:j2])]
-        for ta, tb in chunks:
-            s_word, o_word = "".join(t.word for t in ta), "".join(t.word for t in tb)
-            if _plausible_swap(s_word, o_word):
-                out.append(Substitution(offset + ta[0].start, offset + ta[-1].end,
-                                        spun[ta[0].start : ta[-1].end], o_word))
+    for st, sol in zip(stretches, first, strict=True):
+        own = Counter(st.pair(w) for w in sol)
+        support = {p: n - own[p] for p, n in seen.items()
+                   if n > own[p] and p[0] in st.spun and p[1] in st.original}
+        if any(p not in own for p in support):
+            sol = _solve(st, support)
+        else:  # the first reading only gains: it stands
+            sol = [(*w[:4], max(_MIN_SWAP_COST, w[4] - _SUPPORT * min(2, support.get(st.pair(w), 0)))) for w in sol]
+        for i1, i2, j1, j2, c in sol:
+            if out and st.start + i1 < out[-1].end and out[-1].start < st.start + i2:
+                continue  # two stretches' shared context, taken by the first
+            if c < MAX_SWAP_COST and _plausible_swap(st.spun[i1:i2], st.original[j1:j2]):
+                out.append(Substitution(st.start + i1, st.start + i2, st.raw[i1:i2], st.original[j1:j2], round(c, 3)))
     return out
 
 
 def _plausible_swap(spun: str, original: str) -> bool:
-    return (0 < len(spun) <= _MAX_SWAP_CHARS and 0 < len(original) <= _MAX_SWAP_CHARS
+    return (spun != original and MIN_SPUN_CHARS <= len(spun) <= _MAX_SWAP_CHARS
+            and MIN_SWAP_CHARS <= len(original) <= _MAX_SWAP_CHARS
             and han_count(spun) == len(spun) and han_count(original) == len(original))
+
+
+MERGE_GAP = 2
+"""Differing stretches of a sentence pair this few shared characters apart are read together:
+a garbled swap can keep a character of the original (表示 → 透露表现 keeps 表)."""
+CONTEXT = 2
+"""Shared characters on either side of a differing stretch a swap may take in (比较 → 比力
+differs in 较 only; the swap is the word)."""
+MIN_SWAP_CHARS = 2
+"""Spinners swap words: the original of a swap has at least this many characters ..."""
+MIN_SPUN_CHARS = 1
+"""... and its spun side at least one (以及 → 和), at a cost (:data:`_COST_ONE_CHARACTER`)."""
+MAX_LENGTH_CHANGE = 3
+"""Most characters a swap adds or removes (不能 → 不克不及 adds two)."""
+MAX_ORIGINAL_CHARS = 4
+"""Longest original a swap is read for (longer ones are 0.3% of the public table's pairs)."""
+_MAX_WINDOW = 80
+"""A differing stretch longer than this is a rewrite, not a spin: no swaps are read from it."""
+
+# Costs of a reading of a differing stretch (lower is likelier; see :func:`_solve`).
+_COST_SWAP = 0.3
+"""Each swap."""
+_COST_ADJACENT = 0.5
+"""A swap right after another: runs of adjacent swaps are short in spun text, so a long run of
+"swaps" with nothing shared is text the copier replaced, read as one-sided text instead."""
+_COST_RARE_ORIGINAL = 1.0
+"""Times the original's rarity (0 for a common jieba word, 1 for a non-word): spinners swap words."""
+_COST_RARE_SPUN = 0.7
+"""Times the spun side's rarity (garbles such as 不克不及 are not words)."""
+_COST_ONE_CHARACTER = 0.5
+"""A one-character spun side (0.3% of the swaps in development spins)."""
+_COST_BOTH_RARE = 1.5
+"""Times the product of both rarities: a swap of a non-word for a non-word is rarely a spinner's
+(0.15% of the swaps in development spins), more often text the copier changed."""
+_COST_LENGTH = (0.0, 1.6, 1.0, 2.0)
+"""By characters the swap adds or removes: 96% of the public table's pairs keep the length, and a
+garble more often doubles a two-character word (不能 → 不克不及) than adds one character."""
+_COST_ORIGINAL_LENGTH = (0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 2.0)
+"""By the original's length: nearly all swapped words have two characters, so two two-character
+swaps (充分发挥 → 充实阐扬 is 充分 → 充实 and 发挥 → 阐扬) beat one four-character swap of non-words."""
+_COST_SHARED = (0.0, -0.2, 0.1, 0.4, 0.7, 1.0, 1.3)
+"""By characters both sides share at their ends: synonyms often share one (会见 → 会面), but a swap
+stretches further past the difference only as needed."""
+_COST_SPLIT = 0.3
+"""Per end of the original falling inside a word of the source sentence (jieba's words, long
+ones cut into their dictionary parts)."""
+_COST_GAP_OPEN = 3.5
+"""Text only one side has (the copier added or dropped it; no swap), per stretch of it ..."""
+_COST_GAP_CHAR = 0.05
+"""... and per character."""
+_CLAUSE_GAP = 1.5
+"""Less cost for one-sided text ending in a clause mark: copiers add and drop whole clauses."""
+_CLAUSE_MARKS = frozenset("，、；：,;:。！？!?（）()“”\"")
+_SUPPORT = 1.0
+"""Less cost per other place of the document read as the same pair (at most two)."""
+_MIN_SWAP_COST = 0.05
+_BAND = 0
+"""Swaps are tried only where the offset between the two sides lies between the stretch's offsets
+at its two ends, widened by this much (wider bands changed no reading of the development spins)."""
+MAX_SWAP_COST = 3.0
+"""A swap costing this much or more is not reported: the reading needs it, but so unlikely a swap
+is more often text the copier changed (on development spins, four in five such were wrong)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Stretch:
+    """A differing stretch of an aligned sentence pair, with up to :data:`CONTEXT` shared characters each side."""
+
+    spun: str
+    """The spun side, Simplified."""
+    raw: str
+    """The spun side as written."""
+    original: str
+    start: int
+    """Offset of the spun side in the query."""
+    bounds: frozenset[int]
+    """Word boundaries of the source sentence (see :func:`_word_bounds`), as offsets into ``original``."""
+
+    def pair(self, swap: tuple[int, int, int, int]) -> tuple[str, str]:
+        return self.spun[swap[0] : swap[1]], self.original[swap[2] : swap[3]]
+
+
+def _word_bounds(text: str) -> set[int]:
+    """Word boundaries of ``text``: jieba's, and inside a long word where it tiles into dictionary words.
+
+    >>> sorted(_word_bounds("充分发挥作用"))
+    [0, 2, 4, 6]
+    """
+    out = {len(text)}
+    for t in tokenize(text):
+        out.add(t.start)
+        pos = t.start
+        while pos < t.end and t.end - t.start >= 3:
+            ends = [q for q in range(min(t.end, pos + _MAX_SWAP_CHARS), pos + 1, -1)
+                    if (q < t.end or pos > t.start) and word_freq(text[pos:q])]
+            if not ends:
+                break
+            pos = ends[0]
+            out.add(pos)
+    return out
+
+
+def _stretches(spun: str, original: str, offset: int) -> list[_Stretch]:
+    """The differing stretches of one aligned sentence pair (character-level diff)."""
+    simple = to_simplified(spun)
+    groups: list[list[int]] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, simple, original, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if groups and i1 - groups[-1][1] <= MERGE_GAP:
+            groups[-1][1], groups[-1][3] = i2, j2
+        else:
+            groups.append([i1, i2, j1, j2])
+    if not groups:
+        return []
+    cuts = _word_bounds(original)
+    out = []
+    for g, (i1, i2, j1, j2) in enumerate(groups):
+        left = min(CONTEXT, i1 - (groups[g - 1][1] if g else 0))
+        right = min(CONTEXT, (groups[g + 1][0] if g + 1 < len(groups) else len(simple)) - i2)
+        a, b, c, d = i1 - left, i2 + right, j1 - left, j2 + right
+        if max(b - a, d - c) > _MAX_WINDOW:
+            continue
+        out.append(_Stretch(simple[a:b], spun[a:b], original[c:d], offset + a,
+                            frozenset(x - c for x in cuts if c <= x <= d)))
+    return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _rarity(word: str) -> float:
+    """0 for a word jieba has seen 1,000 times or more, 1 for a non-word (log scale between)."""
+    return 1.0 - min(1.0, math.log10(word_freq(word) + 1) / 3)
+
+
+def _swap_cost(s: str, o: str, splits: int) -> float:
+    """Cost of reading spun ``s`` as a swap of ``o`` with ``splits`` ends inside a word of the source.
+
+    >>> round(_swap_cost("本年", "今年", 0), 2), round(_swap_cost("不克不及", "不能", 1), 2)
+    (0.35, 2.1)
+    """
+    limit = min(len(s), len(o))
+    shared = 0
+    while shared < limit and s[shared] == o[shared]:
+        shared += 1
+    tail = 0
+    while tail < limit - shared and s[-1 - tail] == o[-1 - tail]:
+        tail += 1
+    return _pair_cost(_rarity(s), _rarity(o), len(s), len(o), shared + tail, splits)
+
+
+def _pair_cost(rare_spun: float, rare_original: float, m: int, k: int, shared: int, splits: int) -> float:
+    """:func:`_swap_cost` from its parts: rarities, lengths, shared end characters, split ends."""
+    cost = (_COST_SWAP + _COST_RARE_ORIGINAL * rare_original + _COST_RARE_SPUN * rare_spun
+            + _COST_BOTH_RARE * rare_original * rare_spun + _COST_ONE_CHARACTER * (m == 1)
+            + _COST_LENGTH[abs(m - k)] + _COST_ORIGINAL_LENGTH[k] + _COST_SHARED[shared] + _COST_SPLIT * splits)
+    return max(_MIN_SWAP_COST, cost)
+
+
+def _han_runs(text: str) -> list[int]:
+    """For each position, how many Han characters start there in a row."""
+    runs = [0] * (len(text) + 1)
+    for i in range(len(text) - 1, -1, -1):
+        runs[i] = runs[i + 1] + 1 if han_count(text[i]) else 0
+    return runs
+
+
+def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> list[tuple[int, int, int, int, float]]:
+    """The cheapest reading of a stretch as shared text, swaps and one-sided text (no swap).
+
+    A dynamic programme over both sides: one-sided text costs :data:`_COST_GAP_OPEN` plus
+    :data:`_COST_GAP_CHAR` a character, less :data:`_CLAUSE_GAP` when it ends in a clause
+    mark; swaps have :data:`MIN_SWAP_CHARS` to ``_MAX_SWAP_CHARS`` Han characters on the spun side
+    and up to :data:`MAX_ORIGINAL_CHARS` on the original's, and cost :func:`_swap_cost` (plus
+    :data:`_COST_ADJACENT` right after another swap, less :data:`_SUPPORT` per other place the
+    pair is read, from ``support``).  Returns the swaps as ``(spun start, spun end, original
+    start, original end, cost)``, offsets into the stretch.
+    """
+    s, o, support = st.spun, st.original, support or {}
+    n, p = len(s), len(o)
+    width = p + 1
+    size = (n + 1) * width
+    inf = math.inf
+    # states: after shared text; in spun-only text; in original-only text; the same two ending
+    # in a clause mark; after a swap
+    cost = [[inf] * size for _ in range(6)]
+    back: list[list[tuple[int, int, float] | None]] = [[None] * size for _ in range(6)]
+    shared_c, spun_c, orig_c, spun_cl, orig_cl, swap_c = cost
+    cost[0][0] = 0.0
+    run_s, run_o = _han_runs(s), _han_runs(o)
+    bounds = st.bounds
+    low_diag, high_diag = min(0, p - n) - _BAND, max(0, p - n) + _BAND
+    rare_s = [[_rarity(s[i : i + m]) for m in range(min(_MAX_SWAP_CHARS, run_s[i]) + 1)] for i in range(n)]
+    rare_o = [[_rarity(o[j : j + k]) for k in range(min(MAX_ORIGINAL_CHARS, run_o[j]) + 1)] for j in range(p)]
+    # characters in common from (i, j) on, and up to (i, j)
+    ahead = [[0] * (p + 2) for _ in range(n + 2)]
+    behind = [[0] * (p + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(p - 1, -1, -1):
+            if s[i] == o[j]:
+                ahead[i][j] = ahead[i + 1][j + 1] + 1
+    for i in range(1, n + 1):
+        for j in range(1, p + 1):
+            if s[i - 1] == o[j - 1]:
+                behind[i][j] = behind[i - 1][j - 1] + 1
+    gap_new = _COST_GAP_OPEN + _COST_GAP_CHAR
+    for i in range(n + 1):
+        si = s[i] if i < n else ""
+        for j in range(p + 1):
+            x = i * width + j
+            c1, c2, c3, c4, c5 = spun_c[x], orig_c[x], spun_cl[x], orig_cl[x], swap_c[x]
+            # the cheapest way out of (i, j), before a swap (no adjacency cost) ...
+            entry_state, entry = 0, shared_c[x]
+            if c1 < entry:
+                entry_state, entry = 1, c1
+            if c2 < entry:
+                entry_state, entry = 2, c2
+            if c3 - _CLAUSE_GAP < entry:
+                entry_state, entry = 3, c3 - _CLAUSE_GAP
+            if c4 - _CLAUSE_GAP < entry:
+                entry_state, entry = 4, c4 - _CLAUSE_GAP
+            # ... and before anything else
+            low_state, low = (5, c5) if c5 < entry else (entry_state, entry)
+            if low == inf:
+                continue
+            if c5 + _COST_ADJACENT < entry:
+                entry_state, entry = 5, c5 + _COST_ADJACENT
+            if i < n and j < p and si == o[j]:
+                y = x + width + 1
+                if low < shared_c[y]:
+                    shared_c[y], back[0][y] = low, (low_state, x, -1.0)
+            if i < n:  # one more character of spun-only text
+                to, y = (3 if si in _CLAUSE_MARKS else 1), x + width
+                v, k = low + gap_new, low_state
+                if c1 + _COST_GAP_CHAR < v:
+                    v, k = c1 + _COST_GAP_CHAR, 1
+                if c3 + _COST_GAP_CHAR < v:
+                    v, k = c3 + _COST_GAP_CHAR, 3
+                if v < cost[to][y]:
+                    cost[to][y], back[to][y] = v, (k, x, -1.0)
+            if j < p:  # one more character of original-only text
+                to, y = (4 if o[j] in _CLAUSE_MARKS else 2), x + 1
+                v, k = low + gap_new, low_state
+                if c2 + _COST_GAP_CHAR < v:
+                    v, k = c2 + _COST_GAP_CHAR, 2
+                if c4 + _COST_GAP_CHAR < v:
+                    v, k = c4 + _COST_GAP_CHAR, 4
+                if v < cost[to][y]:
+                    cost[to][y], back[to][y] = v, (k, x, -1.0)
+            if run_s[i] < MIN_SPUN_CHARS or run_o[j] < MIN_SWAP_CHARS or not low_diag <= j - i <= high_diag:
+                continue
+            start_split = j not in bounds
+            head = ahead[i][j]
+            for m in range(MIN_SPUN_CHARS, min(_MAX_SWAP_CHARS, run_s[i]) + 1):
+                rare_a = rare_s[i][m]
+                for k in range(max(MIN_SWAP_CHARS, m - MAX_LENGTH_CHANGE),
+                               min(MAX_ORIGINAL_CHARS, run_o[j], m + MAX_LENGTH_CHANGE) + 1):
+                    limit = min(m, k)
+                    if head >= m == k:
+                        continue  # the same text
+                    shared = min(head, limit)
+                    shared += min(behind[i + m][j + k], limit - shared)
+                    c = _pair_cost(rare_a, rare_o[j][k], m, k, shared, start_split + (j + k not in bounds))
+                    if support and (pair := (s[i : i + m], o[j : j + k])) in support:
+                        c = max(_MIN_SWAP_COST, c - _SUPPORT * min(2, support[pair]))
+                    y = x + m * width + k
+                    if entry + c < swap_c[y]:
+                        swap_c[y], back[5][y] = entry + c, (entry_state, x, c)
+    end = size - 1
+    final = [cost[k][end] - (_CLAUSE_GAP if k in (3, 4) else 0.0) for k in range(6)]
+    state, x = min(range(6), key=final.__getitem__), end
+    swaps = []
+    while (step := back[state][x]) is not None:
+        prev_state, px, c = step
+        if state == 5:
+            swaps.append((px // width, x // width, px % width, x % width, c))
+        state, x = prev_state, px
+    return swaps[::-1]

@@ -11,6 +11,12 @@ cover half the query (its characters or its shingles), and span two sentences or
 ``MIN_SINGLE_COVERAGE`` of the query.  Every source of a stitched copy is kept with the
 passages it supplied; a partial copy is matched on its own sentences only.
 
+Stitched copies are explained greedily: once sources are accepted, the query sentences
+they leave unexplained (``MIN_REST_CHARS`` Chinese characters or more) are judged again as
+a query of their own, so a source that supplied only a tenth of a copy is found once
+the others are set aside.  A page with no accepted source is never judged this way, so
+a sentence it happens to share with the archive stays a share of the whole page.
+
 >>> import unspin
 >>> res = unspin.trace(open("spun.txt").read(), "my-index")     # doctest: +SKIP
 >>> m = res.matches[0]; m.id, m.score, m.coverage                # doctest: +SKIP
@@ -20,15 +26,17 @@ passages it supplied; a partial copy is matched on its own sentences only.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+import os
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
 from unspin.text.decode import check_text, han_count
-from unspin.trace.align import Alignment, Passage, Substitution, align, sentences
-from unspin.trace.index import TraceIndex
+from unspin.trace.align import Alignment, Passage, Sentence, Substitution, align, sentences
+from unspin.trace.index import TraceIndex, rank_candidates
 
 MIN_SCORE = 0.08
 """Least share of the query's shingles the aligned sentences of a source must hold."""
@@ -45,6 +53,18 @@ HALF = 0.5
 MIN_PART_SIMILARITY = 0.8
 """A source covering less than half the query must match its aligned sentences this closely
 (share of their shingles): a spun copy keeps ~all anchors, a related story only some."""
+RAW_MIN_SHARED = 10
+"""Least raw (unmasked) shingles a source must share through aligned sentences, when its anchors fall short."""
+RAW_MIN_SCORE = 0.15
+"""Least share of the query's raw shingles a source must hold when its anchors fall short."""
+RAW_PART_SIMILARITY = 0.4
+"""Share of the aligned sentences' raw shingles a source must hold when its anchors fall short."""
+TEMPLATE_DF = 4
+"""A query sentence most of whose indexed shingles are in this many documents or more is a template
+line of the archive (a formula repeated across articles), like one aligned by many candidates."""
+MIN_REST_CHARS = 30
+"""Least Chinese characters left unexplained by the accepted sources for them to be judged
+again on their own (stitched copies)."""
 
 
 @dataclass
@@ -87,13 +107,16 @@ class TraceResult:
 
 
 @cache
-def _open_cached(path: str) -> TraceIndex:
+def _open_cached(path: str, pid: int) -> TraceIndex:
     return TraceIndex.open(path)
 
 
 def resolve_index(index: TraceIndex | str | Path) -> TraceIndex:
-    """An open :class:`TraceIndex` (folders are opened once per process)."""
-    return index if isinstance(index, TraceIndex) else _open_cached(str(Path(index).resolve()))
+    """An open :class:`TraceIndex` or :class:`~unspin.trace.shards.ShardedIndex` (folders, sharded or
+    not, are opened once per process)."""
+    if isinstance(index, (str, PathLike)):  # per process: a forked worker must not share its parent's connection
+        return _open_cached(str(Path(index).resolve()), os.getpid())
+    return index
 
 
 @dataclass
@@ -110,6 +133,53 @@ class Scored:
     """Share of the query's Chinese characters in aligned sentences."""
     content: float = 0.0
     """Share of the query's Chinese characters in aligned sentences that are not boilerplate."""
+    query: QueryFacts | None = field(default=None, repr=False)
+    """The query's sentences, shared by every candidate (for :meth:`evidence` on a part)."""
+
+    def evidence(self, within: frozenset[int] | None = None) -> Evidence:
+        """The alignment's evidence over the query sentences ``within`` (all when ``None``)."""
+        q, al = self.query, self.alignment
+        if q is None:
+            return Evidence(al.shared, self.score, self.coverage, self.content, al.similarity, al.sentences)
+        idx = range(len(q.han)) if within is None else within
+        rows = [(qi, sh, raw, src) for (qi, sh, raw), (_, _, *src) in zip(al.query_sentences, al.pairs, strict=True)
+                if within is None or qi in within]
+        shared, raw = sum(r[1] for r in rows), sum(r[2] for r in rows)
+        anchors, raws = sum(q.shingles[r[0]] for r in rows), sum(q.raw[r[0]] for r in rows)
+        han = sum(q.han[i] for i in idx) or 1
+        return Evidence(
+            shared, shared / (sum(q.shingles[i] for i in idx) or 1), sum(q.han[r[0]] for r in rows) / han,
+            sum(q.han[r[0]] for r in rows if r[0] not in q.boilerplate) / han,
+            shared / anchors if anchors else 0.0, len({tuple(r[3]) for r in rows}),
+            raw, raw / (sum(q.raw[i] for i in idx) or 1), raw / raws if raws else 0.0)
+
+
+@dataclass(frozen=True)
+class QueryFacts:
+    """Per query sentence: anchor shingles, raw shingles and Chinese characters; and the boilerplate sentences."""
+
+    shingles: list[int]
+    raw: list[int]
+    han: list[int]
+    boilerplate: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a candidate's alignment shows over (a part of) the query; see :func:`accepted`."""
+
+    shared: int
+    score: float
+    coverage: float
+    content: float
+    similarity: float
+    sentences: int
+    raw_shared: int = 0
+    """Raw (unmasked) shingles shared by the aligned sentences."""
+    raw_score: float = 0.0
+    """Share of the query's raw shingles they hold."""
+    raw_similarity: float = 0.0
+    """Share of the aligned query sentences' raw shingles found in their source sentences."""
 
 
 def idf_weights(df: dict[int, int], n_docs: int) -> dict[int, float]:
@@ -125,14 +195,7 @@ def score_candidates(text: str, ix: TraceIndex, candidates: int = 20) -> list[Sc
     """
     fp = ix.fingerprinter
     postings, df = ix.lookup(fp.sampled(text))
-    weight = idf_weights(df, len(ix))
-    hits: dict[int, float] = defaultdict(float)
-    count: Counter[int] = Counter()
-    for h, docs in postings.items():
-        for d in docs:
-            hits[d] += weight[h]
-            count[d] += 1
-    ranked = sorted((d for d in hits if count[d] >= 2), key=lambda d: (-hits[d], d))[:candidates]
+    ranked = rank_candidates(postings, idf_weights(df, len(ix)), candidates)
     if not ranked:
         return []
     q_sents = sentences(text, fp)
@@ -144,37 +207,78 @@ def score_candidates(text: str, ix: TraceIndex, candidates: int = 20) -> list[Sc
         doc_id, source = ix.document(num)
         al = align(q_sents, source, fp, query_text=text)
         out.append(Scored(num, doc_id, source, al, al.shared / total, al.aligned_chars / han))
-    aligned_by = Counter(qi for c in out for qi, _ in c.alignment.query_sentences)
+    aligned_by = Counter(qi for c in out for qi, *_ in c.alignment.query_sentences)
+    common = {qi for qi, s in enumerate(q_sents) if _is_template(s, df)}
+    facts = QueryFacts([len(s.shingles) for s in q_sents], [len(s.raw) for s in q_sents], sent_han,
+                       frozenset(qi for qi, n in aligned_by.items() if n > BOILERPLATE_SENTENCE or qi in common))
     for c in out:
-        c.content = sum(sent_han[qi] for qi, _ in c.alignment.query_sentences
-                        if aligned_by[qi] <= BOILERPLATE_SENTENCE) / han
+        c.query = facts
+        c.content = sum(sent_han[qi] for qi, *_ in c.alignment.query_sentences
+                        if qi not in facts.boilerplate) / han
     return out
 
 
-def accepted(c: Scored, min_score: float = MIN_SCORE) -> bool:
-    """Whether candidate ``c`` is a source (see module docstring)."""
-    al = c.alignment
-    return (al.shared >= MIN_SHARED and c.score >= min_score
-            and (c.coverage >= HALF or c.score >= HALF
-                 or (c.content >= MIN_CONTENT_COVERAGE and al.similarity >= MIN_PART_SIMILARITY))
-            and (al.sentences >= 2 or c.coverage >= MIN_SINGLE_COVERAGE))
+def _is_template(s: Sentence, df: dict[int, int]) -> bool:
+    """Whether most of sentence ``s``'s indexed shingles are in :data:`TEMPLATE_DF` documents or more."""
+    seen = sorted(df[h] for h in (*s.shingles, *s.raw) if h in df)
+    return len(seen) >= 2 and seen[len(seen) // 2] >= TEMPLATE_DF
+
+
+def accepted(c: Scored | Evidence, min_score: float = MIN_SCORE) -> bool:
+    """Whether candidate ``c`` (or its evidence over a part of the query) shows a source (module docstring):
+    its anchors do, or its raw shingles do on the raw channel's own thresholds."""
+    e = c.evidence() if isinstance(c, Scored) else c
+    if not (e.sentences >= 2 or e.coverage >= MIN_SINGLE_COVERAGE):
+        return False
+    part = e.coverage >= HALF or e.content >= MIN_CONTENT_COVERAGE
+    return ((e.shared >= MIN_SHARED and e.score >= min_score
+             and (e.coverage >= HALF or e.score >= HALF or (part and e.similarity >= MIN_PART_SIMILARITY)))
+            or (e.raw_shared >= RAW_MIN_SHARED and e.raw_score >= max(min_score, RAW_MIN_SCORE)
+                and part and e.raw_similarity >= RAW_PART_SIMILARITY))
+
+
+def select_sources(scored: list[Scored], min_score: float = MIN_SCORE) -> list[Scored]:
+    """The accepted candidates, then (greedily) those that explain what the accepted ones leave over.
+
+    >>> select_sources([])
+    []
+    """
+    kept = [c for c in scored if accepted(c, min_score)]
+    if not kept:
+        return kept
+    q = kept[0].query
+    while q is not None:
+        explained = {qi for c in kept for qi, *_ in c.alignment.query_sentences}
+        rest = frozenset(i for i in range(len(q.han)) if i not in explained)
+        if sum(q.han[i] for i in rest) < MIN_REST_CHARS:
+            break
+        taken = {c.num for c in kept}
+        found = [(c.evidence(rest), c) for c in scored if c.num not in taken]
+        found = [(e, c) for e, c in found if accepted(e, min_score)]
+        if not found:
+            break
+        kept.append(max(found, key=lambda ec: (ec[0].score, ec[1].score, -ec[1].num))[1])
+    return kept
 
 
 def trace(text: str, index: TraceIndex | str | Path, top_k: int = 5, min_score: float = MIN_SCORE,
-          candidates: int = 20) -> TraceResult:
+          candidates: int = 20, swaps: bool = True) -> TraceResult:
     """Find the indexed sources of ``text`` (see module docstring).
+
+    ``swaps=False`` skips reading each match's substitutions (most of the time a trace takes),
+    for callers that only need which documents the text came from.
 
     Raises :class:`unspin.InputError` for empty or non-Chinese text and
     :class:`unspin.errors.IndexError_` for a missing or corrupt index.
     """
     text = check_text(text)
     ix = resolve_index(index)
-    kept = [c for c in score_candidates(text, ix, candidates) if accepted(c, min_score)]
+    kept = select_sources(score_candidates(text, ix, candidates), min_score)
     kept.sort(key=lambda c: (-c.score, c.id))
     matches = []
     for c in kept[:top_k]:
         m = Match(c.id, c.score, c.coverage, c.alignment.passages, source_text=c.source)
-        m.swaps = c.alignment.substitutions(text, c.source)
+        m.swaps = c.alignment.substitutions(text, c.source) if swaps else []
         m.meta = ix.metadata(c.num)
         matches.append(m)
     return TraceResult(text, matches)

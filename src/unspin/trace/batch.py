@@ -48,13 +48,14 @@ def to_record(t: Traced) -> dict[str, Any]:
     return {"id": t.id, **t.result.to_dict()}
 
 
-def trace_one(query: Query, index: TraceIndex | str | Path, top_k: int = 5) -> Traced:
-    """Trace one query; bad input (unreadable, empty, no Chinese) is an error record, not an exception."""
+def trace_one(query: Query, index: TraceIndex | str | Path, top_k: int = 5, swaps: bool = True) -> Traced:
+    """Trace one query; bad input (unreadable, empty, no Chinese) is an error record, not an exception.
+    ``swaps=False``: sources only, no substitutions (see :func:`unspin.trace.trace`)."""
     qid, text, problem = query
     if text is None:
         return Traced(qid, None, problem or "no text")
     try:
-        return Traced(qid, trace(text, index, top_k=top_k))
+        return Traced(qid, trace(text, index, top_k=top_k, swaps=swaps))
     except InputError as exc:
         return Traced(qid, None, str(exc))
 

@@ -10,6 +10,13 @@ Shingles are exact 64-bit ids (four 16-bit code points), mixed so that ``sample`
 content-defined 1-in-``sample`` subset for the index: the same shingle is kept in every
 document, so sampling does not hurt matching.
 
+A second, *raw* channel shingles the text itself (letters and digits, nothing masked),
+with ids salted apart from the anchors' and a 1-in-``raw_sample`` subset indexed.  A
+spinner working from a table unlike the masked vocabulary, or replacing raw strings
+inside words (人民检察院 → 群众审查院), breaks anchors that the untouched stretches between
+its swaps still share verbatim; a short excerpt of plain prose may hold few anchors at
+all.  ``raw_sample=0`` turns the channel off (indexes built before it existed).
+
 >>> fp = Fingerprinter(frozenset({"今年", "本年", "交付", "交给", "汽车", "轿车"}))
 >>> fp.anchor_text("雷军:今年要交付30万辆小米汽车")
 '雷军要30万辆小米'
@@ -17,6 +24,8 @@ document, so sampling does not hurt matching.
 '雷军要30万辆小米'
 >>> len(fp.shingles("雷军:本年要交给30万辆小米轿车"))   # 9 anchors -> 6 shingles of 4
 6
+>>> len(fp.raw_shingles("雷军:本年要交给30万辆小米轿车"))   # 15 letters and digits -> 12
+12
 """
 
 from __future__ import annotations
@@ -30,6 +39,10 @@ import numpy as np
 from unspin.text.script import to_simplified
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_RAW_SALT = np.int64(0x5DEECE66D2B3A1F7)
+"""XORed into raw-channel ids so they never collide with anchor ids of the same characters."""
+RAW_SAMPLE = 16
+"""Default 1-in-``raw_sample`` share of raw shingles a new index keeps."""
 _NOT_ANCHOR = re.compile(r"[\W_]+")
 
 
@@ -44,6 +57,8 @@ class Fingerprinter:
     vocabulary: frozenset[str]
     k: int = 4
     sample: int = 4
+    raw_sample: int = RAW_SAMPLE
+    """1-in-``raw_sample`` raw shingles are indexed; 0: no raw channel (indexes built before it)."""
     _sizes: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -75,9 +90,10 @@ class Fingerprinter:
         pos = [i for i, k in enumerate(keep) if k and t[i].isalnum()]
         return "".join(t[i] for i in pos), pos
 
-    def anchor_text(self, text: str) -> str:
-        """The anchor string of ``text``: its alphanumeric characters outside masked words."""
-        t = to_simplified(text)
+    def anchor_text(self, text: str, simplified: bool = False) -> str:
+        """The anchor string of ``text``: its alphanumeric characters outside masked words
+        (``simplified``: ``text`` is already Simplified)."""
+        t = text if simplified else to_simplified(text)
         pieces, pos = [], 0
         for start, end in self.masked(t):
             pieces.append(t[pos:start])
@@ -89,9 +105,21 @@ class Fingerprinter:
         """Every mixed ``k``-shingle id of ``text``'s anchor string (int64, with repeats)."""
         return shingle_ids(self.anchor_text(text), self.k)
 
+    def raw_text(self, text: str, simplified: bool = False) -> str:
+        """The letters and digits of (Simplified) ``text``: what the raw channel shingles."""
+        return _NOT_ANCHOR.sub("", text if simplified else to_simplified(text))
+
+    def raw_shingles(self, text: str, simplified: bool = False) -> np.ndarray:
+        """Every salted raw ``k``-shingle id of ``text`` (int64, with repeats)."""
+        return shingle_ids(self.raw_text(text, simplified), self.k) ^ _RAW_SALT
+
     def sampled(self, text: str) -> np.ndarray:
-        """The unique shingle ids kept in the index (a content-defined 1-in-``sample`` subset)."""
-        return keep_sampled(self.shingles(text), self.sample)
+        """The unique shingle ids kept in the index: a content-defined 1-in-``sample`` subset of the
+        anchor shingles, and 1-in-``raw_sample`` of the raw ones when that channel is on."""
+        kept = keep_sampled(self.shingles(text), self.sample)
+        if not self.raw_sample:
+            return kept
+        return np.union1d(kept, keep_sampled(self.raw_shingles(text), self.raw_sample))
 
 
 def shingle_ids(anchors: str, k: int) -> np.ndarray:

@@ -1,7 +1,8 @@
 """The trace index: one SQLite file holding documents, sampled shingle postings and build settings.
 
 Adding is incremental and idempotent by document id, in transactions of ``batch``
-documents: a document and its postings are written together or not at all, so an
+documents (by default a share of the index, at least 2,000, that grows with it: see
+:data:`BATCH_SHARE`): a document and its postings are written together or not at all, so an
 interrupted ``unspin index add`` leaves every committed document usable.  A new index
 is built in a temporary file and renamed, so a kill during creation leaves no index at all.
 
@@ -35,7 +36,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
@@ -52,8 +54,19 @@ MAX_DOC_CHARS = 1_000_000
 """Largest document ``add`` accepts (longer ones are skipped with a message: split them)."""
 MAX_VOCAB_BYTES = 64 << 20
 """Largest masked vocabulary accepted from an index, uncompressed."""
-_BATCH_CHARS = 20_000_000
+_BATCH_CHARS = 64_000_000
 """``add`` writes a batch early once it holds this many characters (memory stays bounded)."""
+MIN_BATCH = 2000
+"""Least documents per transaction of ``add`` (unless told otherwise)."""
+BATCH_SHARE = 8
+"""A transaction of ``add`` holds up to 1/BATCH_SHARE of the documents already indexed: postings go
+to random places of the B-tree, so a transaction rewrites about ``min(its postings, all)`` pages;
+transactions that grow with the index keep the bytes written per document flat."""
+_WRITE_CACHE_KIB = 131_072
+"""SQLite page cache of a writing connection (interior pages and the id index stay in memory)."""
+_READ_CACHE_KIB = 32_768
+"""SQLite page cache of a reading connection: the postings B-tree's interior pages (~10 MB per
+million documents) stay in memory, so a lookup reads only leaves (from the OS page cache)."""
 _REBUILD = "rebuild it with `unspin index add` into a new folder"
 
 MAX_META_CHARS = 2000
@@ -117,7 +130,8 @@ class TraceIndex:
             if (p / DB_NAME).exists():  # created by the writer whose lock we waited for
                 raise IndexError_(f"a trace index already exists at {p}")
             settings = {
-                "format": FORMAT, "k": fp.k, "sample": fp.sample, "vocabulary_size": len(fp.vocabulary),
+                "format": FORMAT, "k": fp.k, "sample": fp.sample, "raw_sample": fp.raw_sample,
+                "vocabulary_size": len(fp.vocabulary),
                 "vocabulary_source": vocabulary_source, "created": time.strftime("%Y-%m-%d %H:%M:%S"),
             }
             vocab_blob = zlib.compress("\n".join(sorted(fp.vocabulary)).encode("utf-8"), 6)
@@ -141,10 +155,17 @@ class TraceIndex:
     @classmethod
     def open(cls, path: str | Path, write: bool = False) -> TraceIndex:
         """Open the index in folder ``path`` (read-only unless ``write``, which takes the writer lock);
-        :class:`IndexError_` when missing, corrupt, foreign, read-only or in use."""
+        :class:`IndexError_` when missing, corrupt, foreign, read-only or in use.
+
+        A sharded index folder (``shards.json``) opens as a :class:`~unspin.trace.shards.ShardedIndex`,
+        which reads the same way."""
         p = Path(path)
         db = p / DB_NAME
         if not db.is_file():
+            from unspin.trace.shards import ShardedIndex, is_sharded
+
+            if is_sharded(p):
+                return ShardedIndex.open(p, write=write)  # type: ignore[return-value]
             raise IndexError_(f"no trace index at {p}", hint="build one with `unspin index add CORPUS --index DIR`")
         lock = _lock(p) if write else None
         try:
@@ -155,10 +176,10 @@ class TraceIndex:
             try:
                 settings = json.loads(rows["meta"])
                 k, sample = int(settings["k"]), int(settings["sample"])
-                if not (1 <= k <= 16 and 1 <= sample <= 1 << 16):
-                    raise ValueError(f"shingle settings k={k}, sample={sample} out of range")
-                vocab = frozenset(_unpack(rows["vocabulary"], MAX_VOCAB_BYTES).split("\n"))
-                fp = Fingerprinter(vocab, k, sample)
+                raw_sample = int(settings.get("raw_sample", 0))  # 0: built before the raw channel
+                if not (1 <= k <= 16 and 1 <= sample <= 1 << 16 and 0 <= raw_sample <= 1 << 16):
+                    raise ValueError(f"shingle settings k={k}, sample={sample}, raw_sample={raw_sample} out of range")
+                fp = _fingerprinter(bytes(rows["vocabulary"]), k, sample, raw_sample)
             except (KeyError, TypeError, ValueError, RecursionError, zlib.error) as exc:
                 raise IndexError_(f"trace index at {p} is corrupt: {str(exc)[:200]}", hint=_REBUILD) from None
             fmt = settings.get("format")
@@ -187,13 +208,18 @@ class TraceIndex:
             self._lock.close()
 
     # -- writing -------------------------------------------------------------------------
-    def add(self, docs: Iterable[Doc], replace: bool = False, batch: int = 500,
+    def add(self, docs: Iterable[Doc], replace: bool = False, batch: int | None = None,
             progress=None) -> AddReport:
         """Add ``(id, text[, metadata])`` documents; same id and text is a no-op (new metadata is
-        stored), same id with new text is skipped (reported) unless ``replace``."""
+        stored), same id with new text is skipped (reported) unless ``replace``.
+
+        Each transaction holds ``batch`` documents; by default :meth:`auto_batch` of them, a
+        share of the index that grows with it (see :data:`MIN_BATCH`).
+        """
         report = AddReport()
         buf: list[tuple[str, str, dict[str, str]]] = []
         chars = 0
+        size = batch or self.auto_batch()
         for doc in docs:
             doc_id, text = doc[0], doc[1]
             meta = _clean_meta(doc[2]) if len(doc) > 2 else {}
@@ -203,18 +229,27 @@ class TraceIndex:
                 continue
             buf.append((doc_id, text, meta))
             chars += len(text)
-            if len(buf) >= batch or chars >= _BATCH_CHARS:
+            if len(buf) >= size or chars >= _BATCH_CHARS:
                 self._add_batch(buf, replace, report)
                 buf, chars = [], 0
+                size = batch or self.auto_batch()
                 if progress:
                     progress(report)
         if buf:
             self._add_batch(buf, replace, report)
         return report
 
+    def auto_batch(self) -> int:
+        """Documents per transaction when ``add`` is not told: :data:`MIN_BATCH`, or a
+        :data:`BATCH_SHARE` of the documents already indexed when that is more."""
+        return max(MIN_BATCH, len(self) // BATCH_SHARE)
+
     def _add_batch(self, docs: list[tuple[str, str, dict[str, str]]], replace: bool, report: AddReport) -> None:
+        """One transaction: the documents, then all their postings in ``(h, doc)`` order (one sweep
+        through the postings B-tree instead of a page write per posting)."""
         prints = [self.fingerprinter.sampled(text) for _, text, _ in docs]
-        self._count = None
+        pending: dict[int, np.ndarray] = {}
+        added_before = report.added
         with _sql_errors(self.path, "write"), self.conn:
             for (doc_id, text, meta), hashes in zip(docs, prints, strict=True):
                 sha = _sha1(text)
@@ -229,9 +264,10 @@ class TraceIndex:
                     report.problems.append((doc_id, "id already indexed with different text (use --replace)"))
                     continue
                 if row is not None:
-                    old = self.fingerprinter.sampled(_unpack(row[2]))
-                    self.conn.executemany("DELETE FROM postings WHERE h = ? AND doc = ?",
-                                          ((int(h), row[0]) for h in old))
+                    if pending.pop(row[0], None) is None:  # else its postings were not written yet
+                        old = self.fingerprinter.sampled(_unpack(row[2]))
+                        self.conn.executemany("DELETE FROM postings WHERE h = ? AND doc = ?",
+                                              ((int(h), row[0]) for h in old))
                     self.conn.execute("DELETE FROM docs WHERE num = ?", (row[0],))
                     report.replaced += 1
                 else:
@@ -240,9 +276,18 @@ class TraceIndex:
                     "INSERT INTO docs (id, sha1, chars, text, meta) VALUES (?, ?, ?, ?, ?)",
                     (doc_id, sha, len(text), zlib.compress(text.encode("utf-8"), 1), stored),
                 )
-                num = cur.lastrowid
-                self.conn.executemany("INSERT OR IGNORE INTO postings VALUES (?, ?)",
-                                      ((int(h), num) for h in hashes))
+                pending[cur.lastrowid] = hashes
+            if pending:
+                nums = np.fromiter(pending, dtype=np.int64, count=len(pending))
+                hs = np.concatenate(list(pending.values()))
+                ds = np.repeat(nums, [len(v) for v in pending.values()])
+                order = np.lexsort((ds, hs))
+                hs, ds = hs[order], ds[order]
+                for i in range(0, len(hs), 100_000):
+                    self.conn.executemany("INSERT OR IGNORE INTO postings VALUES (?, ?)",
+                                          zip(hs[i : i + 100_000].tolist(), ds[i : i + 100_000].tolist(), strict=True))
+        if self._count is not None:
+            self._count += report.added - added_before
 
     # -- reading -------------------------------------------------------------------------
     def lookup(self, hashes: np.ndarray, max_df: int = 2000) -> tuple[dict[int, list[int]], dict[int, int]]:
@@ -250,17 +295,28 @@ class TraceIndex:
 
         Returns ``(docs, df)``: ``docs[h]`` lists the documents holding ``h`` (empty when
         ``h`` is in more than ``max_df`` documents: boilerplate), ``df[h]`` is the number of
-        documents holding ``h`` (``max_df + 1`` when capped, 0 when unseen).
+        documents holding ``h`` (``max_df + 1`` when capped, 0 when unseen).  Both in ascending
+        order of ``h``.
+
+        One statement per :data:`_LOOKUP_CHUNK` hashes: each hash's documents are counted
+        inside SQLite up to ``max_df + 1``, and listed (comma-joined) only when there are at
+        most ``max_df`` of them: a boilerplate hash's list is never fetched.
         """
-        docs: dict[int, list[int]] = {}
-        df: dict[int, int] = {}
-        q = "SELECT doc FROM postings WHERE h = ? LIMIT ?"
+        uniq = np.unique(hashes).tolist()
+        found = self.counted_lists(uniq, max_df)
+        df = {h: found[h][0] for h in uniq}
+        return {h: _parse(found[h][1]) for h in uniq}, df
+
+    def counted_lists(self, hashes: list[int], max_df: int) -> dict[int, tuple[int, str | None]]:
+        """For each of ``hashes`` (distinct): how many documents hold it (counted up to ``max_df + 1``)
+        and, when at most ``max_df`` do, their numbers comma-joined (``None`` otherwise).  The raw
+        material of :meth:`lookup`, which a sharded index merges before parsing."""
+        found: dict[int, tuple[int, str | None]] = {}
         with _sql_errors(self.path, "read"):
-            for h in np.unique(hashes).tolist():
-                rows = [d for (d,) in self.conn.execute(q, (h, max_df + 1)).fetchall()]
-                df[h] = len(rows)
-                docs[h] = rows if len(rows) <= max_df else []
-        return docs, df
+            for chunk, args in _chunks(hashes):
+                for h, n, listed in self.conn.execute(_lookup_sql(len(chunk)), (max_df, *args)).fetchall():
+                    found[h] = (n, listed)
+        return {h: found.get(h, (0, None)) for h in hashes}
 
     def candidates(self, hashes: np.ndarray, limit: int = 20, max_df: int = 2000) -> list[tuple[int, int]]:
         """``(doc number, shared sampled shingles)`` for the ``limit`` docs sharing most of ``hashes``.
@@ -306,6 +362,27 @@ class TraceIndex:
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.name.startswith(DB_NAME))
         return {"path": str(self.path), "documents": docs, "characters": chars, "postings": postings,
                 "bytes": size, "settings": self.settings}
+
+
+def rank_candidates(postings: dict[int, list[int]], weight: dict[int, float], limit: int,
+                    min_shared: int = 2) -> list[int]:
+    """The ``limit`` documents with the largest sum of ``weight[h]`` over the hashes ``h`` whose
+    ``postings`` list them, among those listed by at least ``min_shared`` hashes; ties by document
+    number.  Summed in hash order (as a loop over ``postings`` would), in numpy.
+
+    >>> rank_candidates({1: [7, 9], 2: [9], 3: [7, 8, 9]}, {1: 0.5, 2: 2.0, 3: 0.25}, limit=5)
+    [9, 7]
+    """
+    lists = [(docs, weight[h]) for h, docs in postings.items() if docs]
+    if not lists:
+        return []
+    sizes = [len(docs) for docs, _ in lists]
+    docs = np.fromiter(chain.from_iterable(d for d, _ in lists), dtype=np.int64, count=sum(sizes))
+    nums, where = np.unique(docs, return_inverse=True)
+    score = np.bincount(where, weights=np.repeat([w for _, w in lists], sizes))
+    shared = np.bincount(where) >= min_shared
+    nums, score = nums[shared], score[shared]
+    return nums[np.lexsort((nums, -score))][:limit].tolist()
 
 
 def _clean_meta(meta: dict[str, Any]) -> dict[str, str]:
@@ -418,7 +495,49 @@ def _connect(db: Path, write: bool) -> sqlite3.Connection:
     if write:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA cache_size=-{_WRITE_CACHE_KIB}")
+        conn.execute("PRAGMA journal_size_limit=67108864")  # a big transaction's WAL shrinks back after it
+    else:
+        conn.execute(f"PRAGMA cache_size=-{_READ_CACHE_KIB}")
     return conn
+
+
+@lru_cache(maxsize=4)
+def _fingerprinter(vocab_blob: bytes, k: int, sample: int, raw_sample: int = 0) -> Fingerprinter:
+    """The fingerprinter of a stored vocabulary: indexes built together (the shards of one index)
+    share one object, loaded once."""
+    return Fingerprinter(frozenset(_unpack(vocab_blob, MAX_VOCAB_BYTES).split("\n")), k, sample, raw_sample)
+
+
+_LOOKUP_CHUNK = 256
+"""Hashes looked up per statement (a whole query is usually one chunk)."""
+
+
+def _chunks(hashes: list[int]) -> Iterator[tuple[list[int], list[int]]]:
+    """``(chunk, its statement arguments)``: the chunk padded (with its last hash) to the size of
+    its statement."""
+    for i in range(0, len(hashes), _LOOKUP_CHUNK):
+        chunk = hashes[i : i + _LOOKUP_CHUNK]
+        yield chunk, chunk + [chunk[-1]] * (_padded(len(chunk)) - len(chunk))
+
+
+def _padded(n: int) -> int:
+    return max(8, 1 << (n - 1).bit_length())
+
+
+@cache
+def _lookup_sql(n: int) -> str:
+    """The lookup statement for ``n`` hashes, padded to a power of two (few distinct statements, so
+    SQLite's prepared statements are reused): for each hash, its documents counted up to ``?1 + 1``
+    and, when at most ``?1``, listed comma-joined (one string per hash, not one row per posting)."""
+    values = ",".join(f"(?{j + 2})" for j in range(_padded(n)))
+    return ("SELECT h, n, CASE WHEN n <= ?1 THEN (SELECT group_concat(doc) FROM postings WHERE postings.h = t.h) END "
+            "FROM (SELECT q.column1 AS h, (SELECT count(*) FROM (SELECT 1 FROM postings WHERE h = q.column1 "
+            f"LIMIT ?1 + 1)) AS n FROM (VALUES {values}) AS q) AS t")
+
+
+def _parse(listed: str | None) -> list[int]:
+    return list(map(int, listed.split(","))) if listed else []
 
 
 def _unpack(blob: bytes, max_bytes: int = 4 * MAX_DOC_CHARS) -> str:
