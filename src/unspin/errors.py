@@ -20,6 +20,10 @@ class UnspinError(Exception):
     def __str__(self) -> str:
         return f"{self.message} (hint: {self.hint})" if self.hint else self.message
 
+    def __reduce__(self):
+        """Pickle with the hint (an error raised in a worker process reaches the user whole)."""
+        return type(self), (self.message, self.hint)
+
 
 class InputError(UnspinError):
     """The input text or file cannot be analysed (empty, binary, not Chinese, too large)."""

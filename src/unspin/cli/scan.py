@@ -14,10 +14,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         Score every document of a corpus on all cores (or a Ray cluster) and write one
         record per document: id, source, spin_probability, label, chars and the evidence
         pairs.  Bad records go to a rejects file with a reason and never stop the run; an
-        interrupted run resumes where it stopped when the same command is run again.""", """
+        interrupted run resumes where it stopped when the same command is run again.
+        With --index, every record is also traced against your archive (a trace index built
+        by `unspin index add`): `origin` is its best source {id, score, coverage, meta}, or
+        null with `origin_reason` (no_match, not_flagged, error: ...).""", """
         unspin scan crawl.jsonl.gz --out scores.parquet --plot hist.png
         unspin scan pages/ --out scores.jsonl --clean-out clean.jsonl --drop-above 0.8
         unspin scan cc.warc.gz --out scores.jsonl --summary-json summary.json
+        unspin scan crawl.jsonl.gz --out scores.jsonl --index my-index   # + origin: the archive article copied
         unspin scan s3-mirror/ --out scores.parquet --engine ray --address auto   # unspin[ray]""",
                     extra="scan")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
@@ -41,6 +45,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--summary-json", metavar="FILE", help="also write the summary as JSON")
     p.add_argument("--shard-size", type=int, default=500, help="documents per shard (default 500)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT and discard an unfinished run")
+    p.add_argument("--index", metavar="DIR",
+                   help="trace every record against this trace index (`unspin index add`): adds origin, "
+                        "origin_reason; on Ray DIR must be at the same path on every node")
+    p.add_argument("--trace-top", type=int, default=None, metavar="K",
+                   help="with --index: also add origins, the K best sources (default: the best only)")
+    p.add_argument("--trace-flagged", action="store_true",
+                   help="with --index: trace only records labelled spun (others: origin_reason not_flagged)")
     add_model_options(p)
     p.set_defaults(func=cmd_scan)
 
@@ -54,7 +65,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         threshold=args.threshold, evidence=args.evidence, restore=args.restore,
         drop_above=args.drop_above, clean_out=args.clean_out, rejects=args.rejects,
         shard_size=args.shard_size, engine=args.engine, address=args.address, plot=args.plot,
-        summary_json=args.summary_json, overwrite=args.overwrite,
+        summary_json=args.summary_json, overwrite=args.overwrite, index=args.index,
+        trace_top=1 if args.trace_top is None else args.trace_top, trace_flagged=args.trace_flagged,
     )
     if args.workers is not None:
         opts.workers = args.workers

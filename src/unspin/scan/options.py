@@ -43,6 +43,9 @@ class ScanOptions:
     summary_json: str | None = None
     overwrite: bool = False
     progress: bool | None = None  # None: a bar on a terminal, quiet log lines otherwise
+    index: str | None = None  # a trace index folder: every record gets its best source (``origin``)
+    trace_top: int = 1  # with ``index``: more than 1 also adds ``origins``, the K best sources
+    trace_flagged: bool = False  # with ``index``: trace only records labelled spun
 
     @property
     def rejects_path(self) -> str:
@@ -75,7 +78,28 @@ class ScanOptions:
         d["inputs"] = [_file_id(p) for p in self.inputs]
         d["clean_out"] = bool(self.clean_out)
         d["outputs"] = {flag: str(Path(path).resolve()) for flag, path in self.outputs().items()}
+        if self.index:  # an index written to since (documents added) would give shards of two indexes
+            d["index"] = _index_id(self.index)
+            d["trace_top"], d["trace_flagged"] = self.trace_top, self.trace_flagged
         return d
+
+
+def _index_id(folder: str) -> list:
+    """The trace index folder and the size and time of every file of it that holds data (databases,
+    non-empty write-ahead logs, a sharded index's manifest and shards): a write lands in the log
+    while any reader has the index open, and in the database once checkpointed.  Lock files,
+    shared-memory files and the empty log a read-only open leaves are not data."""
+    p = Path(folder)
+    files = []
+    for f in sorted(x for x in p.rglob("*") if x.is_file()):
+        try:
+            st = f.stat()
+        except FileNotFoundError:  # a log removed by a writer closing just now
+            continue
+        if f.name.endswith(("-shm", ".lock")) or (f.name.endswith("-wal") and not st.st_size):
+            continue
+        files.append([str(f.relative_to(p)), st.st_size, st.st_mtime_ns])
+    return [str(p.resolve()), files]
 
 
 def _file_id(path: str) -> list:

@@ -9,7 +9,9 @@ thus resume and output order) are identical to the local engine's.
 
 Without ``address`` a private local instance with ``workers`` CPUs is started; with one
 (``auto`` or ``HOST:PORT``) the scan joins that cluster.  Input files must be readable at
-the same path on every node; outputs are written by the driver.
+the same path on every node, and so must a trace index (``--index``: each actor opens it
+read-only once); outputs are written by the driver.  An :class:`UnspinError` of a shard (a
+broken index) comes back to the driver as such and stops the scan with its own message.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from unspin.errors import UnspinError
 from unspin.scan.options import ScanOptions
 from unspin.scan.record import Shard, ShardResult
 from unspin.scan.shards import cut_shards
@@ -33,7 +36,8 @@ def _read(row: dict[str, Any], opts: ScanOptions, skip: frozenset[str]) -> Itera
 
 
 class ScanActor:
-    """Loads the model once per Ray worker, then scores one shard per batch row."""
+    """Loads the model once per Ray worker, then scores one shard per batch row (the trace index
+    is opened on the first record that needs it, so a path missing on this node is a clear error)."""
 
     def __init__(self, opts: ScanOptions) -> None:
         self.opts = opts
@@ -43,10 +47,14 @@ class ScanActor:
         out = []
         for payload in batch["payload"]:
             shard: Shard = pickle.loads(payload)
-            if shard.docs:
-                res = process_shard(shard, self.opts)
-            else:
+            res: ShardResult | UnspinError
+            if not shard.docs:
                 res = ShardResult(shard.key, stats={"skipped": True, "nbytes": shard.nbytes})
+            else:
+                try:
+                    res = process_shard(shard, self.opts)
+                except UnspinError as exc:  # not wrapped in Ray's task error: the driver raises it as is
+                    res = exc
             out.append(pickle.dumps(res, protocol=5))
         return {"key": list(batch["key"]), "payload": out}
 
@@ -90,7 +98,9 @@ def run_ray(opts: ScanOptions, skip: frozenset[str], on_result: Callable[[ShardR
         ds = ds.map_batches(ScanActor, fn_constructor_args=(opts,), batch_size=1, num_cpus=1,
                             compute=ray.data.ActorPoolStrategy(size=opts.workers))
         for row in ds.iter_rows():
-            res: ShardResult = pickle.loads(row["payload"])
+            res: ShardResult | UnspinError = pickle.loads(row["payload"])
+            if isinstance(res, UnspinError):
+                raise res
             if res.stats.get("skipped"):
                 on_skip(Shard(res.key, [], res.stats["nbytes"]))
             else:

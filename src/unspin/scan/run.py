@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import os
@@ -42,7 +43,23 @@ def check_options(opts: ScanOptions) -> None:
     check_modules(opts)
     check_side_file("--keep", opts.keep)
     check_side_file("--lexicon", opts.lexicon)
+    check_index(opts)
     check_outputs(opts)
+
+
+def check_index(opts: ScanOptions) -> None:
+    """With ``--index``: open the index once now, so a missing, corrupt or foreign index is one
+    :class:`IndexError_` line before any work (workers open it again, read-only, for themselves)."""
+    if not opts.index:
+        if opts.trace_top != 1 or opts.trace_flagged:
+            raise UnspinError("--trace-top and --trace-flagged need --index",
+                              hint="add --index DIR, a trace index built with `unspin index add`")
+        return
+    if opts.trace_top < 1:
+        raise UnspinError("--trace-top must be at least 1")
+    from unspin.trace.index import TraceIndex
+
+    TraceIndex.open(opts.index).close()
 
 
 PLOT_EXTS = (".png", ".svg", ".pdf")
@@ -100,6 +117,8 @@ def _executor(opts: ScanOptions):
 
 def scan(opts: ScanOptions) -> Summary:
     """Score every document of ``opts.inputs``; write outputs and return the summary."""
+    if opts.index:  # workers (Ray actors too) may run in another folder: give them the absolute path
+        opts = dataclasses.replace(opts, index=str(Path(opts.index).resolve()))
     check_options(opts)
     work = WorkDir(opts)
     done = work.open()
@@ -107,7 +126,7 @@ def scan(opts: ScanOptions) -> Summary:
     if previous is not None:  # the last run wrote every output and was stopped while cleaning up
         work.remove()
         return Summary.from_dict(previous)
-    summary = Summary()
+    summary = Summary(index=opts.index)
     for key in sorted(done):
         summary.add(work.stats(key), this_run=False)
     progress = Progress(sum(input_size(p) for p in opts.inputs), tty=opts.progress)
@@ -133,7 +152,8 @@ def scan(opts: ScanOptions) -> Summary:
 def _finish(opts: ScanOptions, work: WorkDir, summary: Summary) -> None:
     """Merge the shards into the outputs, draw the plot, write the summary, remove the work folder."""
     fmt = output_format(opts.out)
-    merge(work.parts("out"), opts.out, fmt, score_schema(opts.restore) if fmt == "parquet" else None)
+    schema = score_schema(opts.restore, opts.trace_top if opts.index else 0) if fmt == "parquet" else None
+    merge(work.parts("out"), opts.out, fmt, schema)
     summary.outputs["scores"] = opts.out
     merge(work.parts("rejects"), opts.rejects_path, "jsonl")
     summary.outputs["rejects"] = opts.rejects_path

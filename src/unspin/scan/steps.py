@@ -1,4 +1,4 @@
-"""Per-document steps run in the workers: decode -> extract -> check -> score.
+"""Per-document steps run in the workers: decode -> extract -> check -> score -> origin.
 
 Each step takes and returns a :class:`Doc`; a rejected doc passes through untouched.
 :func:`process_shard` runs them over one shard and returns its rows and statistics.
@@ -9,15 +9,18 @@ from __future__ import annotations
 import time
 from collections import Counter
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from unspin.errors import InputError
+from unspin.errors import IndexError_, InputError
 from unspin.scan.options import ScanOptions
 from unspin.scan.record import Doc, Shard, ShardResult, escaped
 from unspin.scan.summary import HIST_BINS, hist_bin
 from unspin.scan.writers import dumps
 from unspin.text.decode import MAX_BYTES, clean_text, decode_bytes, han_count
 from unspin.text.page import main_text
+
+if TYPE_CHECKING:
+    from unspin.trace.api import Match
 
 
 def decode(doc: Doc, encoding: str | None = None) -> Doc:
@@ -91,15 +94,64 @@ def score(doc: Doc, opts: ScanOptions) -> Doc:
     return doc
 
 
+ORIGIN_FIELDS = ("id", "score", "coverage", "meta")
+"""What a record keeps of each traced source (``unspin trace --format json`` has the passages too)."""
+
+
+def origin_record(m: Match) -> dict[str, Any]:
+    """``{"id", "score", "coverage", "meta"}`` of a traced source (rounded as in the trace JSON)."""
+    d = m.to_dict()
+    return {k: d[k] for k in ORIGIN_FIELDS}
+
+
+def origin(doc: Doc, opts: ScanOptions) -> Doc:
+    """With ``--index``: add the text's best indexed source as ``origin`` (``None`` when there is
+    none, ``origin_reason`` saying why: ``no_match``, ``not_flagged`` or ``error: ...``), and the
+    ``--trace-top`` best as ``origins`` when more than one is asked for.
+
+    A record that cannot be traced keeps its score; only a broken index (``IndexError_``)
+    stops the scan, since it would fail every record alike.
+    """
+    if doc.reject or not opts.index:
+        return doc
+    from unspin.trace.api import resolve_index
+    from unspin.trace.batch import trace_one
+
+    matches: list[dict[str, Any]] = []
+    if opts.trace_flagged and doc.result["spin_probability"] < opts.threshold:
+        reason: str | None = "not_flagged"
+    else:
+        try:
+            traced = trace_one((doc.id, doc.text, None), resolve_index(opts.index), opts.trace_top, swaps=False)
+        except IndexError_:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one record the tracer fails on keeps its score
+            reason = f"error: {type(exc).__name__}: {exc}"[:300]
+        else:
+            if traced.result is None:
+                reason = f"error: {traced.error}"[:300]
+            else:
+                matches = [origin_record(m) for m in traced.result.matches]
+                reason = None if matches else "no_match"
+    doc.result["origin"] = matches[0] if matches else None
+    doc.result["origin_reason"] = reason
+    if opts.trace_top > 1:
+        doc.result["origins"] = matches
+    return doc
+
+
 def _process(doc: Doc, opts: ScanOptions) -> Doc:
-    """All steps for one document; any failure makes it a reject with the reason, never ends the run."""
+    """All steps for one document; any failure makes it a reject with the reason, never ends the run
+    (except a broken trace index, which would fail every record: see :func:`origin`)."""
     try:
-        doc = score(check(extract(decode(doc, opts.encoding))), opts)
+        doc = origin(score(check(extract(decode(doc, opts.encoding))), opts), opts)
         rows = [doc.result, doc.clean_record() if opts.clean_out else {}] if not doc.reject else []
         for row in rows:
             dumps(row).encode("utf-8")  # what the writer will do: a lone surrogate must fail here
     except UnicodeEncodeError:
         return doc.fail("undecodable", "the record holds a lone surrogate (not valid Unicode)")
+    except IndexError_:
+        raise
     except Exception as exc:  # noqa: BLE001 - one poison record must not stop a corpus scan
         return doc.fail("error", f"{type(exc).__name__}: {exc}"[:300])
     return doc
@@ -111,7 +163,7 @@ def process_shard(shard: Shard, opts: ScanOptions) -> ShardResult:
     out = ShardResult(shard.key)
     reasons: Counter[str] = Counter()
     hist = [0] * HIST_BINS
-    chars = flagged = 0
+    chars = flagged = traced = origins = trace_errors = 0
     for doc in shard.docs:
         doc = _process(doc, opts)
         if doc.reject:
@@ -123,11 +175,17 @@ def process_shard(shard: Shard, opts: ScanOptions) -> ShardResult:
         chars += doc.result["chars"]
         flagged += p >= opts.threshold
         hist[hist_bin(p)] += 1
+        if opts.index:
+            why = doc.result["origin_reason"] or ""
+            origins += doc.result["origin"] is not None
+            traced += why in ("", "no_match")
+            trace_errors += why.startswith("error")
         if opts.clean_out and p <= opts.drop_threshold:
             out.clean.append(doc.clean_record())
     out.stats = {
         "documents": len(out.records), "rejected": len(out.rejects), "flagged": flagged,
         "kept": len(out.clean), "chars": chars, "cpu_seconds": round(time.process_time() - t0, 3),
         "reasons": dict(reasons), "hist": hist, "nbytes": shard.nbytes,
+        "traced": traced, "origins": origins, "trace_errors": trace_errors,
     }
     return out

@@ -32,10 +32,16 @@ class Summary:
     hist: list[int] = field(default_factory=lambda: [0] * HIST_BINS)
     outputs: dict[str, str] = field(default_factory=dict)  # file paths by role: scores, rejects, clean, ...
     drop_threshold: float | None = None  # with a clean output: documents above it were left out
+    index: str | None = None  # with --index: the trace index folder
+    traced: int = 0  # documents looked up in the index (all, or the flagged ones with --trace-flagged)
+    origins: int = 0  # documents with a source found in the index
+    trace_errors: int = 0  # documents the tracer failed on (origin_reason "error: ...")
 
     def add(self, stats: dict[str, Any], this_run: bool) -> None:
         for k in ("documents", "rejected", "flagged", "kept", "chars"):
             setattr(self, k, getattr(self, k) + stats[k])
+        for k in ("traced", "origins", "trace_errors"):  # absent from shards of an older unspin
+            setattr(self, k, getattr(self, k) + stats.get(k, 0))
         self.reasons.update(stats["reasons"])
         self.hist = [a + b for a, b in zip(self.hist, stats["hist"], strict=True)]
         if this_run:
@@ -69,6 +75,12 @@ class Summary:
         lines = [
             f"documents {self.documents:,}  rejected {self.rejected:,}" + (f" ({why})" if why else ""),
             f"flagged   {self.flagged:,} with spin_probability >= {threshold:g}",
+        ]
+        if self.index:
+            errors = f"; {self.trace_errors:,} not traced (see origin_reason)" if self.trace_errors else ""
+            lines.append(f"origins   {self.origins:,} of {self.traced:,} documents traced to a source in "
+                         f"{self.index}{errors}")
+        lines += [
             f"speed     {self.run_chars:,} chars in {self.seconds:.1f} s = {self.chars_per_second:,.0f} chars/s"
             + (f" (resumed: {self.resumed_shards} shards already done)" if self.resumed_shards else ""),
             "spin probability histogram:",

@@ -57,8 +57,10 @@ def _batches(parts: list[Path]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def score_schema(restore: bool):
-    """Arrow schema of the score records (explicit, so empty evidence lists keep their type)."""
+def score_schema(restore: bool, trace_top: int = 0):
+    """Arrow schema of the score records (explicit, so empty evidence lists keep their type);
+    ``trace_top`` > 0 (a scan with ``--index``) adds ``origin`` and ``origin_reason``, and
+    ``origins`` when above 1.  A source's ``meta`` is a map of strings."""
     import pyarrow as pa
 
     edit = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("spun", pa.string()),
@@ -68,6 +70,12 @@ def score_schema(restore: bool):
               ("label", pa.string()), ("chars", pa.int64()), ("evidence", pa.list_(edit))]
     if restore:
         fields.append(("restored", pa.string()))
+    if trace_top:
+        origin = pa.struct([("id", pa.string()), ("score", pa.float64()), ("coverage", pa.float64()),
+                            ("meta", pa.map_(pa.string(), pa.string()))])
+        fields += [("origin", origin), ("origin_reason", pa.string())]
+        if trace_top > 1:
+            fields.append(("origins", pa.list_(origin)))
     return pa.schema(fields)
 
 
