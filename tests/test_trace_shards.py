@@ -177,7 +177,8 @@ def test_a_locked_shard_stops_the_parallel_build(tmp_path, corpus, fp):
             ix.add(corpus[:20], engine="local")
     finally:
         holder.close()
-    assert ix.add(corpus[:20], engine="local").added == 20 and len(ix) == 20
+    again = ix.add(corpus[:20], engine="local")  # the free shard may have committed its part already
+    assert again.added + again.unchanged == 20 and again.added >= 1 and len(ix) == 20
     with sqlite3.connect(tmp_path / "ix" / "shard-000" / "trace.sqlite") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
