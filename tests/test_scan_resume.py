@@ -17,8 +17,10 @@ CLI = [sys.executable, "-c", "import sys; from unspin.cli import main; sys.exit(
 
 
 def _start(args: list[str]) -> subprocess.Popen:
+    """The scan in its own process group, with Ctrl-C handled as in a terminal: a shell that starts
+    the test suite in the background (`./test.sh &`, nohup) makes children ignore SIGINT."""
     return subprocess.Popen(CLI + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_shards(parts: Path, n: int, proc: subprocess.Popen, timeout: float = 60) -> int:
