@@ -199,22 +199,19 @@ def score_candidates(text: str, ix: TraceIndex, candidates: int = 20) -> list[Sc
     if not ranked:
         return []
     q_sents = sentences(text, fp)
-    total = sum(len(s.shingles) for s in q_sents) or 1
-    han = han_count(text) or 1
-    sent_han = [han_count(text[s.start : s.end]) for s in q_sents]
     out = []
     for num in ranked:
         doc_id, source = ix.document(num)
-        al = align(q_sents, source, fp, query_text=text)
-        out.append(Scored(num, doc_id, source, al, al.shared / total, al.aligned_chars / han))
+        out.append(Scored(num, doc_id, source, align(q_sents, source, fp, query_text=text), 0.0, 0.0))
     aligned_by = Counter(qi for c in out for qi, *_ in c.alignment.query_sentences)
     common = {qi for qi, s in enumerate(q_sents) if _is_template(s, df)}
-    facts = QueryFacts([len(s.shingles) for s in q_sents], [len(s.raw) for s in q_sents], sent_han,
+    facts = QueryFacts([len(s.shingles) for s in q_sents], [len(s.raw) for s in q_sents],
+                       [han_count(text[s.start : s.end]) for s in q_sents],
                        frozenset(qi for qi, n in aligned_by.items() if n > BOILERPLATE_SENTENCE or qi in common))
-    for c in out:
+    for c in out:  # the whole-query measures are the evidence over every sentence
         c.query = facts
-        c.content = sum(sent_han[qi] for qi, *_ in c.alignment.query_sentences
-                        if qi not in facts.boilerplate) / han
+        e = c.evidence()
+        c.score, c.coverage, c.content = e.score, e.coverage, e.content
     return out
 
 

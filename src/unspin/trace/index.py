@@ -120,15 +120,8 @@ class TraceIndex:
     def create(cls, path: str | Path, fp: Fingerprinter, vocabulary_source: str = "custom") -> TraceIndex:
         """A new empty index in folder ``path`` (created if needed); an existing index is an error."""
         p = Path(path)
-        if p.exists() and not p.is_dir():
-            raise IndexError_(f"{p} is a file, not a folder", hint="pass a folder for --index")
-        if (p / DB_NAME).exists():
-            raise IndexError_(f"a trace index already exists at {p}")
-        p.mkdir(parents=True, exist_ok=True)
-        lock = _lock(p)
+        lock = claim_folder(p, DB_NAME)
         try:
-            if (p / DB_NAME).exists():  # created by the writer whose lock we waited for
-                raise IndexError_(f"a trace index already exists at {p}")
             settings = {
                 "format": FORMAT, "k": fp.k, "sample": fp.sample, "raw_sample": fp.raw_sample,
                 "vocabulary_size": len(fp.vocabulary),
@@ -409,6 +402,28 @@ def _problem(doc_id: str, text: str) -> str | None:
         except UnicodeEncodeError:
             return f"{what} is not valid Unicode (a lone surrogate)"
     return None
+
+
+def claim_folder(folder: Path, *markers: str) -> IO:
+    """Make ``folder`` for a new index and hold its writer lock; :class:`IndexError_` when it is a
+    file or already holds one of ``markers`` (checked again once the lock is held: another writer
+    may have created the index while we waited)."""
+    if folder.exists() and not folder.is_dir():
+        raise IndexError_(f"{folder} is a file, not a folder", hint="pass a folder for --index")
+
+    def refuse_existing() -> None:
+        if any((folder / m).exists() for m in markers):
+            raise IndexError_(f"a trace index already exists at {folder}")
+
+    refuse_existing()
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = _lock(folder)
+    try:
+        refuse_existing()
+    except BaseException:
+        lock.close()
+        raise
+    return lock
 
 
 def _lock(folder: Path) -> IO:

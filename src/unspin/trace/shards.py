@@ -47,7 +47,7 @@ import numpy as np
 
 from unspin.errors import IndexError_, UnspinError
 from unspin.trace.fingerprint import Fingerprinter
-from unspin.trace.index import DB_NAME, AddReport, Doc, TraceIndex, _lock, _os_error, _parse
+from unspin.trace.index import DB_NAME, AddReport, Doc, TraceIndex, _lock, _os_error, _parse, claim_folder
 
 MANIFEST = "shards.json"
 KIND = "unspin-trace-shards"
@@ -154,15 +154,8 @@ class ShardedIndex:
         p = Path(path)
         if not 1 <= shards <= MAX_SHARDS:
             raise IndexError_(f"cannot make {shards} shards: use 1 to {MAX_SHARDS}")
-        if p.exists() and not p.is_dir():
-            raise IndexError_(f"{p} is a file, not a folder", hint="pass a folder for --index")
-        if (p / DB_NAME).exists() or (p / MANIFEST).exists():
-            raise IndexError_(f"a trace index already exists at {p}")
-        p.mkdir(parents=True, exist_ok=True)
-        lock = _lock(p)
+        lock = claim_folder(p, DB_NAME, MANIFEST)
         try:
-            if (p / MANIFEST).exists():  # made by the writer whose lock we waited for
-                raise IndexError_(f"a trace index already exists at {p}")
             names = [f"shard-{i:03d}" for i in range(shards)]
             for name in names:
                 if (p / name / DB_NAME).exists():  # left by a killed creation: no manifest, so never added to
