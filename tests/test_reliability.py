@@ -227,6 +227,131 @@ def test_reading_is_read_only_and_says_so(small_index):
     assert (small_index / "trace.sqlite").read_bytes() == before
 
 
+def _snapshot(folder: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every file under ``folder``: size, modification time and bytes."""
+    return {str(f.relative_to(folder)): (f.stat().st_size, f.stat().st_mtime_ns, f.read_bytes())
+            for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+def test_opening_an_index_for_reading_writes_nothing(small_index, tmp_path, monkeypatch):
+    """Issue 18, finding 2: a reader creates no -wal/-shm/lock file and changes no byte, single or
+    sharded, and every connection it opens is a ``mode=ro`` URI."""
+    import sqlite3
+
+    import unspin
+    from unspin.trace.batch import trace_many
+    from unspin.trace.fingerprint import Fingerprinter
+    from unspin.trace.index import TraceIndex
+    from unspin.trace.shards import ShardedIndex
+
+    sharded = ShardedIndex.create(tmp_path / "shx", Fingerprinter(frozenset({"今年", "交付"})), shards=2)
+    sharded.add(DOCS, engine="serial")
+    sharded.close()
+    opened: list[str] = []
+    real_connect = sqlite3.connect
+
+    def spy(database, *a, **k):
+        opened.append(str(database))
+        return real_connect(database, *a, **k)
+
+    monkeypatch.setattr(sqlite3, "connect", spy)
+    for folder in (small_index, tmp_path / "shx"):
+        before = _snapshot(folder)
+        assert not any(name.endswith(("-wal", "-shm", "-journal")) for name in before)
+        ix = TraceIndex.open(folder)
+        assert len(ix) == 6 and ix.stats()["documents"] == 6
+        assert unspin.trace(DOCS[2][1], ix).matches[0].id == "n2"
+        ix.close()
+        assert [t.result.matches[0].id for t in trace_many([("q", DOCS[3][1], None)], folder)] == ["n3"]
+        assert _snapshot(folder) == before
+    assert opened and all(uri.startswith("file:") and "mode=ro" in uri for uri in opened)
+
+
+def _run_read_only(folder: Path, *argv: str) -> tuple[int, str, str]:
+    """Run ``argv`` (a command line) in a child that sees ``folder`` as read-only storage: a read-only
+    bind mount in a private mount namespace when we are root (chmod stops no write of root's), else
+    ``chmod -w``."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    env.pop("UNSPIN_DEBUG", None)
+    if os.geteuid() == 0:
+        mount = ["unshare", "-m", "sh", "-c", 'mount --bind -o ro "$0" "$0" && exec "$@"', str(folder)]
+        if shutil.which("unshare") is None or subprocess.run(
+                [*mount, "sh", "-c", f"! touch {shlex.quote(str(folder / 'probe'))}"], capture_output=True).returncode:
+            pytest.skip("cannot mount a read-only folder here (root without CAP_SYS_ADMIN)")
+        argv = (*mount, *argv)
+    else:
+        for f in [folder, *folder.rglob("*")]:
+            f.chmod(f.stat().st_mode & ~0o222)
+    try:
+        p = subprocess.run(list(argv), capture_output=True, env=env, timeout=300)
+    finally:
+        if os.geteuid() != 0:
+            for f in [folder, *folder.rglob("*")]:
+                f.chmod(f.stat().st_mode | 0o200)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def test_an_index_on_read_only_storage_is_read_by_every_command(tmp_path):
+    """Issue 18, finding 2: trace, index stats, restore --index, scan --index, trace --queries --workers 2,
+    a sharded index and serve's tracer, on read-only storage, without writing a byte; an index left in
+    WAL mode by an older unspin opens immutable, unless its log holds an unfinished write."""
+    import os
+    import sqlite3
+    import sys
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    corpus = ro / "c.jsonl"
+    corpus.write_text("".join(json.dumps({"id": i, "text": t + "小米汽车的销量在本月创下新高，市场反应热烈。"},
+                                         ensure_ascii=False) + "\n" for i, t in DOCS), encoding="utf-8")
+    assert main(["index", "add", str(corpus), "--index", str(ro / "ix"), "--quiet"]) == 0
+    assert main(["index", "add", str(corpus), "--index", str(ro / "shx"), "--shards", "2", "--quiet"]) == 0
+    shutil.copytree(ro / "ix", ro / "old")
+    with sqlite3.connect(ro / "old" / "trace.sqlite") as conn:  # as unspin < 0.x left it: in WAL mode
+        assert conn.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+    conn.close()
+    query = ro / "q.txt"
+    query.write_text(DOCS[3][1] + "小米汽车的销量在本月创下新高。", encoding="utf-8")
+    queries = ro / "q.jsonl"
+    queries.write_text("".join(json.dumps({"id": f"q{i}", "text": query.read_text(encoding="utf-8")},
+                                          ensure_ascii=False) + "\n" for i in range(4)), encoding="utf-8")
+    before = _snapshot(ro)
+    cli = (sys.executable, "-m", "unspin.cli")
+    serve = ("import sys; from unspin.server.tracing import IndexTracer; t = IndexTracer(sys.argv[1]); "
+             "print(t.info()['documents'], t.trace(open(sys.argv[2], encoding='utf-8').read(), 1)['matches'][0]['id'])")
+    for argv, expected in [
+        ((*cli, "trace", str(query), "--index", str(ro / "ix")), "n3"),
+        ((*cli, "trace", str(query), "--index", str(ro / "shx")), "n3"),
+        ((*cli, "trace", str(query), "--index", str(ro / "old")), "n3"),
+        ((*cli, "index", "stats", "--index", str(ro / "ix")), "documents  6"),
+        ((*cli, "index", "stats", "--index", str(ro / "shx")), "documents  6"),
+        ((*cli, "restore", str(query), "--index", str(ro / "ix"), "--format", "json"), '"sources": [{"id": "n3"'),
+        ((*cli, "trace", "--queries", str(queries), "--index", str(ro / "shx"), "--workers", "2", "--format",
+          "jsonl"), '{"id": "q3", "matches": [{"id": "n3"'),
+        ((sys.executable, "-c", serve, str(ro / "ix"), str(query)), "6 n3"),
+    ]:
+        code, out, err = _run_read_only(ro, *argv)
+        assert code == 0 and expected in out and "read-only" not in err and "readonly" not in err, (argv, out, err)
+    out = tmp_path / "scores.jsonl"
+    code, _, err = _run_read_only(ro, *cli, "scan", str(corpus), "--index", str(ro / "ix"), "--out", str(out),
+                                  "--workers", "1")
+    assert code == 0 and all(json.loads(x)["origin"] for x in out.read_text(encoding="utf-8").splitlines()), err
+    assert _snapshot(ro) == before
+    if os.geteuid() == 0:  # a journal a killed writer left: refused, never read around
+        import subprocess
+
+        killed = ("import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA cache_size=1'); "
+                  "c.execute('BEGIN IMMEDIATE'); c.execute('UPDATE docs SET chars = chars + 1'); "
+                  "c.execute('DELETE FROM postings'); os._exit(0)")  # pages spilled: a hot journal
+        subprocess.run([sys.executable, "-c", killed, str(ro / "ix" / "trace.sqlite")], check=True)
+        assert (ro / "ix" / "trace.sqlite-journal").stat().st_size
+        code, _, err = _run_read_only(ro, *cli, "trace", str(query), "--index", str(ro / "ix"))
+        assert code == 4 and "unfinished write (trace.sqlite-journal)" in err and "Traceback" not in err, err
+
+
 def test_zlib_bomb_in_a_stored_text_is_refused(small_index, monkeypatch):
     import zlib
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 from unspin.cli.common import add_command
@@ -126,40 +127,41 @@ def cmd_index_add(args: argparse.Namespace) -> int:
         ix = ShardedIndex.open_or_create(args.index, _fingerprinter_factory(args.model), args.shards)
     else:
         ix = TraceIndex.open_or_create(args.index, _fingerprinter_factory(args.model))
-    problems: list[tuple[str, str]] = []
+    with closing(ix):  # a writer's close leaves a file readable on read-only storage
+        problems: list[tuple[str, str]] = []
 
-    def docs():
-        for rec in read_documents(args.corpus, args.id_field, args.text_field, tuple(args.meta)):
-            if rec.text is None:
-                problems.append((rec.id, rec.problem or "no text"))
-            else:
-                yield rec.id, rec.text, rec.meta
+        def docs():
+            for rec in read_documents(args.corpus, args.id_field, args.text_field, tuple(args.meta)):
+                if rec.text is None:
+                    problems.append((rec.id, rec.problem or "no text"))
+                else:
+                    yield rec.id, rec.text, rec.meta
 
-    from tqdm import tqdm
+        from tqdm import tqdm
 
-    bar = tqdm(unit=" docs", desc="index add", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
+        bar = tqdm(unit=" docs", desc="index add", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
 
-    def progress(r):
-        bar.update(r.added + r.replaced + r.unchanged + len(r.problems) - bar.n)
-        bar.set_postfix_str(r.summary(), refresh=False)
+        def progress(r):
+            bar.update(r.added + r.replaced + r.unchanged + len(r.problems) - bar.n)
+            bar.set_postfix_str(r.summary(), refresh=False)
 
-    if sharded:
-        report = ix.add(docs(), replace=args.replace, progress=progress, engine=args.engine, address=args.address)
-    elif args.engine == "ray":
-        from unspin.trace.ray_sign import add_on_ray
+        if sharded:
+            report = ix.add(docs(), replace=args.replace, progress=progress, engine=args.engine, address=args.address)
+        elif args.engine == "ray":
+            from unspin.trace.ray_sign import add_on_ray
 
-        report = add_on_ray(ix, docs(), args.replace, args.workers, args.address, progress=progress)
-    else:
-        report = ix.add(docs(), replace=args.replace, progress=progress)
-    bar.close()
-    report.problems = problems + report.problems
-    shards = f" in {len(ix.shards)} shards" if sharded else ""
-    print(f"{report.summary()}; index has {len(ix):,} documents{shards}")
-    for doc_id, why in report.problems[:20]:
-        print(f"unspin: skipped {printable(doc_id)}: {why}", file=sys.stderr)
-    if len(report.problems) > 20:
-        print(f"unspin: … and {len(report.problems) - 20:,} more skipped", file=sys.stderr)
-    return 1 if report.problems else 0
+            report = add_on_ray(ix, docs(), args.replace, args.workers, args.address, progress=progress)
+        else:
+            report = ix.add(docs(), replace=args.replace, progress=progress)
+        bar.close()
+        report.problems = problems + report.problems
+        shards = f" in {len(ix.shards)} shards" if sharded else ""
+        print(f"{report.summary()}; index has {len(ix):,} documents{shards}")
+        for doc_id, why in report.problems[:20]:
+            print(f"unspin: skipped {printable(doc_id)}: {why}", file=sys.stderr)
+        if len(report.problems) > 20:
+            print(f"unspin: … and {len(report.problems) - 20:,} more skipped", file=sys.stderr)
+        return 1 if report.problems else 0
 
 
 def cmd_index_stats(args: argparse.Namespace) -> int:

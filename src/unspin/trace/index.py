@@ -11,6 +11,13 @@ tracing (SQLite ``mode=ro``), refused unless its schema is exactly the one below
 triggers or views: no stored SQL ever runs), and stored blobs are decompressed with a
 size limit.  Only one ``unspin index add`` writes an index at a time (a lock file).
 
+Reading writes nothing, so an index on read-only storage (a shared mount, a container
+volume) can be traced: a writer works in WAL mode and switches the file back to a rollback
+journal when it closes, and a ``mode=ro`` reader of such a file creates no file and changes
+no byte.  An index left in WAL mode (by an older unspin, or a writer still running) needs
+its ``-shm`` file to be read safely; where that cannot be created (read-only storage) it is
+opened ``immutable=1``, unless a log or journal there holds an unfinished write.
+
 >>> import tempfile
 >>> from unspin.trace.fingerprint import Fingerprinter
 >>> d = tempfile.mkdtemp()
@@ -196,6 +203,8 @@ class TraceIndex:
         return cls.create(path, fp, source)
 
     def close(self) -> None:
+        if self._lock:  # a writer: leave a file that readers on read-only storage can open (module docstring)
+            _leave_wal(self.conn)
         self.conn.close()
         if self._lock:
             self._lock.close()
@@ -502,10 +511,7 @@ def _check_schema(conn: sqlite3.Connection, folder: Path) -> int:
 
 
 def _connect(db: Path, write: bool) -> sqlite3.Connection:
-    if write:
-        conn = sqlite3.connect(db, check_same_thread=False)
-    else:
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    conn = sqlite3.connect(db, check_same_thread=False) if write else _connect_read(db)
     conn.execute("PRAGMA trusted_schema=OFF")
     if write:
         conn.execute("PRAGMA journal_mode=WAL")
@@ -515,6 +521,44 @@ def _connect(db: Path, write: bool) -> sqlite3.Connection:
     else:
         conn.execute(f"PRAGMA cache_size=-{_READ_CACHE_KIB}")
     return conn
+
+
+def _connect_read(db: Path) -> sqlite3.Connection:
+    """A read-only connection to ``db`` that writes nothing (see the module docstring): ``mode=ro``;
+    on read-only storage, where SQLite cannot create the ``-shm`` file a WAL-mode file needs,
+    ``immutable=1`` unless an unfinished write is pending beside it."""
+    uri = db.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA trusted_schema=OFF")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the file (and a WAL's -shm)
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if _may_write(db) or not any(w in str(exc) for w in ("readonly", "read-only", "unable to open")):
+            raise
+    for suffix in ("-wal", "-journal"):
+        side = db.with_name(db.name + suffix)
+        if side.exists() and side.stat().st_size:
+            raise IndexError_(f"trace index at {db.parent} is on read-only storage with an unfinished write "
+                              f"({side.name})", hint="copy the index again from where `unspin index add` finished")
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+
+
+def _may_write(db: Path) -> bool:
+    """Whether this process may create files beside ``db`` and write it (``False`` on read-only storage
+    or without permission)."""
+    return os.access(db.parent, os.W_OK) and os.access(db, os.W_OK)
+
+
+def _leave_wal(conn: sqlite3.Connection) -> None:
+    """Switch a writer's file back from WAL to a rollback journal (the WAL is checkpointed into it), so
+    that readers need no ``-shm`` file; skipped at once while another connection has it open."""
+    try:
+        conn.execute("PRAGMA busy_timeout=0")
+        conn.execute("PRAGMA journal_mode=DELETE").fetchone()
+    except sqlite3.Error:
+        pass  # a reader still has it open, or the disk is full: it stays in WAL mode, still readable
 
 
 @lru_cache(maxsize=4)
