@@ -350,6 +350,26 @@ def test_batch_trace_files_and_queries(index_dir, corpus, table, tmp_path, capsy
     assert main(["trace", str(pages), "--queries", str(queries), "--index", index_dir]) == 2
 
 
+
+def test_a_query_with_a_lone_surrogate_is_an_error_record_and_the_batch_goes_on(index_dir, corpus, table, tmp_path,
+                                                                                 capsys):
+    """Issue 18, finding 4: a lone surrogate in a query's text or id stopped the batch with an internal
+    UnicodeEncodeError; it is an error record (the id written \\udXXX), as in `unspin scan`."""
+    good = [json.dumps({"id": f"q{i}", "text": spin(corpus[i][1], table, 0.5, seed=i).text}) for i in (3, 12)]
+    queries = tmp_path / "q.jsonl"
+    queries.write_text("\n".join([good[0], '{"id": "t", "text": "今年\\ud800要交付三十万辆汽车"}',
+                                  '{"id": "i\\udc00", "text": "今年要交付三十万辆汽车"}', good[1]]), encoding="utf-8")
+    for workers in ("1", "2"):
+        assert main(["trace", "--queries", str(queries), "--index", index_dir, "--format", "jsonl",
+                     "--workers", workers, "--quiet"]) == 1
+        out, err = capsys.readouterr()
+        records = [json.loads(line) for line in out.splitlines()]
+        assert [r["id"] for r in records] == ["q3", "t", "i\\udc00", "q12"], err
+        assert all("lone surrogate" in r["error"] for r in records[1:3]) and "internal error" not in err
+        assert records[3]["matches"][0]["id"] == "pd-12"
+    assert main(["trace", "--queries", str(queries), "--index", index_dir, "--quiet"]) == 1
+    assert "== i\\udc00 ==\nnot traced: the record holds a lone surrogate" in capsys.readouterr().out
+
 # ---- robustness across spinners: the raw channel and stitched remainders ---------------------
 @pytest.fixture(scope="module")
 def public_spinner():

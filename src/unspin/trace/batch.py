@@ -58,6 +58,10 @@ def trace_one(query: Query, index: TraceIndex | str | Path, top_k: int = 5, swap
         return Traced(qid, trace(text, index, top_k=top_k, swaps=swaps))
     except InputError as exc:
         return Traced(qid, None, str(exc))
+    except UnspinError:  # the index or the model: every query would fail the same way
+        raise
+    except Exception as exc:  # noqa: BLE001 - one poison query never ends a batch (as in `unspin scan`)
+        return Traced(qid, None, f"error: {type(exc).__name__}: {str(exc)[:300]}")
 
 
 _worker_index: TraceIndex | None = None
@@ -100,10 +104,24 @@ def read_files(paths: Iterable[str | Path], encoding: str | None = None) -> Iter
 
 
 def read_queries(path: str | Path) -> Iterator[Query]:
-    """Queries from a JSONL file of ``{"id": ..., "text": ...}`` lines (bad lines are error queries)."""
+    """Queries from a JSONL file of ``{"id": ..., "text": ...}`` lines: bad lines, and lines holding a lone
+    surrogate (``"\\ud800"``, not valid Unicode: as ``unspin scan`` rejects them), are error queries, with
+    the surrogate of an id written ``\\udXXX``."""
     from unspin.trace.readers import read_documents
 
     if not str(path).lower().endswith((".jsonl", ".jsonl.gz")):
         raise InputError(f"{path}: --queries takes a .jsonl or .jsonl.gz file of {{\"id\", \"text\"}} lines")
     for rec in read_documents([path]):
-        yield rec.id, rec.text, rec.problem
+        qid = rec.id.encode("utf-8", "backslashreplace").decode("utf-8")  # printable in any output
+        if qid != rec.id or (rec.text is not None and not _valid_unicode(rec.text)):
+            yield qid, None, "the record holds a lone surrogate (\\udXXX): not valid Unicode"
+        else:
+            yield qid, rec.text, rec.problem
+
+
+def _valid_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
