@@ -675,6 +675,24 @@ def test_option_files_must_be_regular_files(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
 
 
+
+def test_a_huge_synonym_group_is_refused_naming_its_line(tmp_path, capsys):
+    """Issue 18, finding 8: one group of 5,000 words expanded to 25 M pairs; groups hold at most 50 words
+    and a file at most 2,000,000 pairs."""
+    from unspin.lexicon.sources import read_user_lexicon
+
+    words = [f"词{i}" for i in range(5000)]
+    lex = tmp_path / "lex.txt"
+    lex.write_text("# groups\n本年\t今年\n" + " ".join(words) + "\n", encoding="utf-8")
+    assert main(["restore", str(SPUN), "--lexicon", str(lex)]) == 3
+    err = capsys.readouterr().err
+    assert f"{lex}:3: a synonym group of 5,000 words, over the limit of 50" in err and len(err.splitlines()) == 2
+    lex.write_text(" ".join(words[:50]) + "\n", encoding="utf-8")
+    assert len(read_user_lexicon(lex)) == 50 * 49
+    lex.write_text("".join(" ".join(words[i:i + 50]) + "\n" for i in range(0, 5000, 50)) * 9, encoding="utf-8")
+    with pytest.raises(ModelError, match=r"lex.txt:817: over 2,000,000 pairs in all"):
+        read_user_lexicon(lex)
+
 def test_unreadable_input_is_one_line(tmp_path, monkeypatch):
     from unspin.errors import InputError
     from unspin.text import decode as decode_mod

@@ -221,6 +221,26 @@ def test_cli_serve_starts_uvicorn():
         assert httpx.get(f"{url}/").status_code == 200
 
 
+
+@pytest.mark.parametrize("option", [("--port", "70000"), ("--port", "0"), ("--max-bytes", "-1"), ("--timeout", "0"),
+                                    ("--timeout", "nan"), ("--workers", "0")])
+def test_serve_refuses_options_out_of_bounds_up_front(option, monkeypatch, capsys):
+    """Issue 18, finding 8: refused by the argument parser (one error line, exit 2), before the model loads
+    or uvicorn starts (`--port 70000` was a traceback, the others started a server)."""
+    import uvicorn
+
+    from unspin.cli import main
+
+    def started(*a, **k):
+        raise AssertionError(f"uvicorn started with {option}")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", *option])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith(f"unspin serve: error: argument {option[0]}: {option[1]} ")
+
 def test_restore_with_an_index_uses_the_source_so_page_and_sources_agree(client, app, bare_app, spun_doc,
                                                                           trace_index, model):
     if trace_index is None:

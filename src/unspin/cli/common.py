@@ -17,6 +17,39 @@ def probability(text: str) -> float:
     return value
 
 
+def at_least_one(text: str) -> int:
+    """argparse type of ``--workers``-like options: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is less than 1")
+    return value
+
+
+def port(text: str) -> int:
+    """argparse type of ``--port``: 1 to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port: use 1 to 65535")
+    return value
+
+
+def seconds(text: str) -> float:
+    """argparse type of ``--timeout``-like options: a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value < float("inf"):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds above 0")
+    return value
+
+
 def add_command(
     sub: argparse._SubParsersAction, name: str, summary: str, description: str, examples: str,
     extra: str | None = None,

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from unspin.cli.common import add_command
+from unspin.cli.common import add_command, at_least_one, port, seconds
 from unspin.server import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S
 
 
@@ -20,13 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         curl -s localhost:8000/v1/detect -H 'Content-Type: application/json' \\
              -d '{"text": "本市本年将新建二十所公立幼儿园"}'""", extra="server")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--port", type=port, default=8000, help="port, 1 to 65535 (default 8000)")
     p.add_argument("--index", metavar="DIR", help="trace index folder (enables /v1/trace and the sources view)")
     p.add_argument("--model", metavar="PATH", help="model folder (default: the built-in model)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
+    p.add_argument("--workers", type=at_least_one, default=1, help="worker processes (default 1)")
+    p.add_argument("--max-bytes", type=at_least_one, default=DEFAULT_MAX_BYTES,
                    help=f"largest request body (default {DEFAULT_MAX_BYTES:,})")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+    p.add_argument("--timeout", type=seconds, default=DEFAULT_TIMEOUT_S,
                    help=f"seconds per request before 503 (default {DEFAULT_TIMEOUT_S:g})")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn's log level (default info)")

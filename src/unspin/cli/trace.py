@@ -9,7 +9,7 @@ import sys
 from contextlib import closing
 from typing import TYPE_CHECKING
 
-from unspin.cli.common import add_command
+from unspin.cli.common import add_command, at_least_one
 from unspin.errors import InputError
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--engine", choices=["local", "ray"], default="local",
                    help="local (default), or ray: compute signatures on Ray actors, or with --shards build "
                         "each shard on a Ray actor (needs unspin[ray])")
-    a.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    a.add_argument("--workers", type=at_least_one, default=os.cpu_count() or 1,
                    help="Ray actors signing an unsharded index (default: all cores); a sharded index has "
                         "one writer per shard")
     a.add_argument("--address", help="Ray cluster to join (default: a local instance)")

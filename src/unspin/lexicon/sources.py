@@ -105,14 +105,19 @@ def read_user_lexicon(path: str | Path) -> list[tuple[str, str, bool]]:
 
     Returns ``(spun, original, directed)``: TAB lines are directed spinner-table entries
     (always applied), group lines only add candidates.  ``#`` starts a comment line.
+
+    A group of n words gives n·(n-1) pairs, so a group holds at most 50 words and the file
+    at most 2,000,000 pairs in all (about three times the built-in lexicon); more is a
+    :class:`ModelError` naming the line.
     """
     from unspin.text.decode import decode_bytes
 
+    max_group, max_pairs = 50, 2_000_000
     p = Path(path)
     if not p.is_file():
         raise ModelError(f"lexicon file not found: {p}")
     pairs: list[tuple[str, str, bool]] = []
-    for line in decode_bytes(p.read_bytes()).splitlines():
+    for n, line in enumerate(decode_bytes(p.read_bytes()).splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -122,7 +127,14 @@ def read_user_lexicon(path: str | Path) -> list[tuple[str, str, bool]]:
                 pairs.append((a.strip(), b.strip(), True))
         else:
             g = line.split()
+            if len(g) > max_group:
+                raise ModelError(f"{p}:{n}: a synonym group of {len(g):,} words, over the limit of {max_group} "
+                                 "(each word pairs with every other)",
+                                 hint="split it into groups of true synonyms, or give spun<TAB>original lines")
             pairs.extend((a, b, False) for a in g for b in g if a != b)
+        if len(pairs) > max_pairs:
+            raise ModelError(f"{p}:{n}: over {max_pairs:,} pairs in all, the limit of a lexicon file",
+                             hint="keep the pairs your spinner uses")
     return pairs
 
 
