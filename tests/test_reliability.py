@@ -767,6 +767,25 @@ def test_http_numbers_and_booleans_are_strict(model, body):
     assert client.post("/v1/detect", json={"text": "今年要交付汽车", "threshold": 1}).status_code == 200
 
 
+def test_learn_pairs_and_train_refuse_to_write_into_the_installed_package(tmp_path, capsys):
+    """Issue 18: `learn-pairs --out` wrote inside the installed package, which `train --out` refuses
+    (one check, `refuse_package_folder`, serves both)."""
+    from unspin.cli.common import PACKAGE
+
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("本年\t今年\n", encoding="utf-8")
+    target = PACKAGE / "test-learned-model"
+    try:
+        for argv in (["learn-pairs", str(pairs), "--out", str(target)], ["train", "--out", str(target)]):
+            assert main(argv) == 2
+            assert "is inside the installed unspin package" in capsys.readouterr().err
+            assert not target.exists() and not target.with_name(target.name + ".partial").exists()
+    finally:
+        for leftover in (target, target.with_name(target.name + ".partial")):
+            shutil.rmtree(leftover, ignore_errors=True)
+    assert main(["learn-pairs", str(pairs), "--out", str(tmp_path / "m")]) == 0 and (tmp_path / "m").is_dir()
+
+
 def test_train_out_on_a_file_is_refused_before_training(tmp_path, capsys):
     f = tmp_path / "model.txt"
     f.write_text("mine", encoding="utf-8")

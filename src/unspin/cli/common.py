@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import textwrap
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1]
+"""The installed ``unspin`` package: no command writes a model into it (the built-in model lives there)."""
 
 
 def probability(text: str) -> float:
@@ -48,6 +52,15 @@ def seconds(text: str) -> float:
     if not 0.0 < value < float("inf"):  # also refuses nan
         raise argparse.ArgumentTypeError(f"{text} is not a number of seconds above 0")
     return value
+
+
+def refuse_package_folder(flag: str, path: str) -> None:
+    """Refuse an output folder inside the installed package (``train --out``, ``learn-pairs --out``)."""
+    from unspin.errors import InputError
+
+    if Path(path).resolve().is_relative_to(PACKAGE):
+        raise InputError(f"{flag} {path} is inside the installed unspin package, which holds the "
+                         "built-in model: write elsewhere and use it with --model DIR")
 
 
 def add_command(

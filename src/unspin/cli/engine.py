@@ -6,14 +6,16 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 
-from unspin.cli.common import add_command, add_model_options, engine_kwargs, probability
+from unspin.cli.common import (
+    add_command,
+    add_model_options,
+    engine_kwargs,
+    probability,
+    refuse_package_folder,
+)
 from unspin.errors import UnspinError
 from unspin.result import DEFAULT_THRESHOLD
-
-PACKAGE = Path(__file__).resolve().parents[1]
-"""The installed ``unspin`` package: ``unspin train`` never writes into it (the built-in model lives there)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -167,9 +169,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from unspin.errors import InputError
     from unspin.train.build import train
 
-    if Path(args.out).resolve().is_relative_to(PACKAGE):
-        raise InputError(f"--out {args.out} is inside the installed unspin package, which holds the "
-                         "built-in model: write elsewhere and use it with --model DIR")
+    refuse_package_folder("--out", args.out)
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise InputError(f"--out {args.out} is a file", hint="pass a folder for the model")
     base = None

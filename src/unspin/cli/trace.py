@@ -9,7 +9,7 @@ import sys
 from contextlib import closing
 from typing import TYPE_CHECKING
 
-from unspin.cli.common import add_command, at_least_one
+from unspin.cli.common import add_command, at_least_one, refuse_package_folder
 from unspin.errors import InputError
 
 if TYPE_CHECKING:
@@ -235,6 +235,7 @@ def _print_traced(traced: Traced, args: argparse.Namespace, batch: bool = False)
 def cmd_learn_pairs(args: argparse.Namespace) -> int:
     from unspin.trace.learn import learn_model, read_evidence
 
+    refuse_package_folder("--out", args.out)
     summary = learn_model(read_evidence(args.evidence), args.out, args.model, args.min_count)
     print(f"{summary['pairs_seen']:,} observed pairs, {summary['pairs_added']:,} new lexicon pairs; "
           f"model written to {args.out}")
