@@ -94,6 +94,18 @@ def test_healthz(client, bare):
     assert bare.get("/healthz").json()["index"] is False
 
 
+def test_healthz_reveals_no_path_of_the_machine(client, model, trace_index):
+    """Issue 18: `/healthz` showed the model's and the index's absolute paths; now their names."""
+    from pathlib import Path
+
+    h = client.get("/healthz").json()
+    assert h["model"] == "built-in" and "/" not in str(h) and "\\" not in str(h)
+    if trace_index is not None:
+        assert h["index_info"] == {"name": Path(trace_index).name, "documents": 2}
+    mine = dataclasses.replace(model, path=Path("/srv/secret/models/news-2024"))
+    assert TestClient(create_app(model=mine)).get("/healthz").json()["model"] == "news-2024"
+
+
 def test_page_and_assets_are_local(client):
     r = client.get("/")
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
@@ -240,6 +252,34 @@ def test_serve_refuses_options_out_of_bounds_up_front(option, monkeypatch, capsy
     err = capsys.readouterr().err
     assert exc.value.code == 2 and "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith(f"unspin serve: error: argument {option[0]}: {option[1]} ")
+
+def test_serve_announces_its_url_only_once_it_answers(tmp_path):
+    """Issue 18: `unspin serve` printed its URL ~10 s before it accepted connections (the model loads
+    first); the URL line now comes once /healthz answers."""
+    import subprocess
+    import sys
+
+    from unspin.server.testing import free_port
+
+    port = free_port()
+    log = tmp_path / "serve.log"
+    code = "import sys; from unspin.cli import main; sys.exit(main())"
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port), "--log-level", "warning"],
+                                stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        deadline = time.monotonic() + 120
+        while "serving on" not in log.read_text(encoding="utf-8"):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text(encoding="utf-8")
+            time.sleep(0.02)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200  # at once, no retry
+        lines = log.read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("unspin: starting on port") and "serving on" not in lines[0]
+        assert f"unspin: serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)" in lines
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
 
 def test_restore_with_an_index_uses_the_source_so_page_and_sources_agree(client, app, bare_app, spun_doc,
                                                                           trace_index, model):

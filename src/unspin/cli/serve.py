@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 
 from unspin.cli.common import add_command, at_least_one, port, seconds
 from unspin.server import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S
@@ -42,7 +43,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for key, value in settings.items():  # every worker process builds its app from these
         if value is not None:
             os.environ[ENV[key]] = str(value)
-    print(f"unspin: serving on http://{args.host}:{args.port}/ (Ctrl+C to stop)", file=sys.stderr)
-    uvicorn.run("unspin.server.app:app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level)
+    print(f"unspin: starting on port {args.port} (loading the model{' and the index' if args.index else ''})…",
+          file=sys.stderr)
+    done = threading.Event()
+    threading.Thread(target=_announce, args=(args.host, args.port, done), daemon=True).start()
+    try:
+        uvicorn.run("unspin.server.app:app_from_env", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level=args.log_level)
+    finally:
+        done.set()
     return 0
+
+
+def _announce(host: str, port: int, done: threading.Event) -> None:
+    """Print the URL once ``/healthz`` answers (the model loads first: ~10 s), never before."""
+    import http.client
+
+    near = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # a wildcard: ask locally
+    while not done.wait(0.2):
+        conn = http.client.HTTPConnection(near, port, timeout=5)
+        try:
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                shown = f"[{host}]" if ":" in host else host
+                print(f"unspin: serving on http://{shown}:{port}/ (Ctrl+C to stop)", file=sys.stderr, flush=True)
+                return
+        except (OSError, http.client.HTTPException):
+            pass  # not listening yet
+        finally:
+            conn.close()

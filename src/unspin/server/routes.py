@@ -100,8 +100,21 @@ async def trace_endpoint(body: TraceRequest, request: Request) -> dict[str, Any]
 async def healthz(request: Request) -> dict[str, Any]:
     """Liveness and what is loaded."""
     eng = _engine(request)
+    info = eng.tracer.info() if eng.tracer else {}
     return {
-        "status": "ok", "version": __version__, "model": str(eng.model.path or "built-in"),
-        "index": eng.tracer is not None, "index_info": eng.tracer.info() if eng.tracer else {},
+        "status": "ok", "version": __version__, "model": _model_name(eng.model),
+        "index": eng.tracer is not None,
+        "index_info": {k: v for k, v in info.items() if not (isinstance(v, str) and ("/" in v or "\\" in v))},
         "max_bytes": eng.max_bytes, "timeout_s": eng.worker.timeout_s,
     }
+
+
+def _model_name(model: Model) -> str:
+    """``built-in``, or the model folder's name: ``/healthz`` shows no path of the machine."""
+    from pathlib import Path
+
+    from unspin.model import DEFAULT_MODEL_DIR
+
+    if model.path is None or Path(model.path).resolve() == DEFAULT_MODEL_DIR.resolve():
+        return "built-in"
+    return Path(model.path).name

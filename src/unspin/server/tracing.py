@@ -27,7 +27,8 @@ class Tracer(Protocol):
         ...
 
     def info(self) -> dict[str, Any]:
-        """A few facts for ``/healthz`` (path, number of documents)."""
+        """A few facts for ``/healthz`` (the index's name, number of documents): no path of the machine
+        (values holding one are left out)."""
         ...
 
 
@@ -65,7 +66,7 @@ class IndexTracer:
 
     def info(self) -> dict[str, Any]:
         with self._lock:
-            return {"path": str(self.index.path), "documents": len(self.index)}
+            return {"name": self.index.path.name, "documents": len(self.index)}
 
 
 class StaticTracer:
@@ -78,4 +79,4 @@ class StaticTracer:
         return {"matches": [dict(m) for m in self.matches[:top_k]]}
 
     def info(self) -> dict[str, Any]:
-        return {"path": None, "documents": len(self.matches)}
+        return {"name": None, "documents": len(self.matches)}
