@@ -472,6 +472,40 @@ def test_scan_refuses_to_write_over_an_input(tmp_path, capsys, flag):
     assert src.read_bytes() == before and not (tmp_path / "o.jsonl").exists()
 
 
+def test_scan_never_replaces_a_file_it_reads_even_with_overwrite(small_index, model_copy, tmp_path, capsys):
+    """Issue 18, finding 3: with --overwrite, --rejects or --summary-json at the --keep file or at the
+    index database replaced it.  No output may be a file the scan reads (by name or hard link) or lie
+    inside the index or the model folder."""
+    import os
+
+    src = _corpus(tmp_path / "in.jsonl")
+    keep, lex, lm = tmp_path / "keep.txt", tmp_path / "lex.tsv", tmp_path / "my.lm"
+    keep.write_text("雷军\n", encoding="utf-8")
+    lex.write_text("本年\t今年\n", encoding="utf-8")
+    lm.write_bytes(b"a language model")
+    meta = json.loads((model_copy / "meta.json").read_text(encoding="utf-8"))
+    meta["settings"]["lm_path"] = str(lm)
+    (model_copy / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    os.link(small_index / "trace.sqlite", tmp_path / "alias.db")
+    targets = {keep: "is the --keep file", lex: "is the --lexicon file", lm: "is the model's language model",
+               small_index / "trace.sqlite": "is part of the trace index", tmp_path / "alias.db": "is part of the trace "
+               "index", small_index / "new.json": "is part of the trace index", model_copy / "meta.json": "is part of "
+               "the model", model_copy / "lexicon.bin": "is part of the model"}
+    before = _snapshot(tmp_path)
+    common = [str(src), "--index", str(small_index), "--keep", str(keep), "--lexicon", str(lex), "--model",
+              str(model_copy), "--overwrite"]
+    for flag in ("--rejects", "--summary-json", "--out"):
+        for target, what in targets.items():
+            out = [] if flag == "--out" else ["--out", str(tmp_path / "o.jsonl")]
+            name = str(target) + (".jsonl" if flag == "--out" and target.name == "new.json" else "")
+            if flag == "--out" and not name.endswith(".jsonl"):
+                continue
+            assert _scan(*common, *out, flag, name) == 2, (flag, target)
+            err = capsys.readouterr().err
+            assert f"{flag} {name} {what}" in err and "--overwrite or not" in err, err
+    assert _snapshot(tmp_path) == before and not (tmp_path / "o.jsonl").exists()
+
+
 def test_scan_refuses_existing_outputs_folders_and_paths_under_files(tmp_path, capsys):
     src = _corpus(tmp_path / "in.jsonl")
     keep = tmp_path / "summary.json"

@@ -81,17 +81,27 @@ def check_modules(opts: ScanOptions) -> None:
 
 
 def check_outputs(opts: ScanOptions) -> None:
-    """Refuse outputs that would destroy data: an input (same file by inode, or by name), a folder,
-    a path under a file, two outputs on one file, or an existing file when the run starts afresh
-    without ``--overwrite`` (a resumed run may find the outputs it was merging when it stopped)."""
+    """Refuse outputs that would destroy data: a file the scan reads (an input, the ``--keep`` or
+    ``--lexicon`` file, a file of the trace index or of the model, the model's language model: the
+    same file by inode, or by name; inside the index or model folder), ``--overwrite`` or not; a
+    folder, a path under a file, two outputs on one file, or an existing file when the run starts
+    afresh without ``--overwrite`` (a resumed run may find the outputs it was merging when it stopped)."""
     outputs = opts.outputs()
+    protected = _protected(opts)
+    inodes = {ino: what for path, what, _ in protected for ino in _inodes(path)}
     seen: dict[Path, str] = {}
     fresh = not WorkDir(opts).resuming()
     for flag, out in outputs.items():
         p = Path(out)
-        for inp in opts.inputs:
-            if p.resolve() == Path(inp).resolve() or (p.exists() and os.path.samefile(p, inp)):
-                raise UnspinError(f"{flag} {out} is an input of this scan", hint="write the output elsewhere")
+        rp = p.resolve()
+        what = next((what for path, what, folder in protected
+                     if rp == path.resolve() or (folder and rp.is_relative_to(path.resolve()))), None)
+        if what is None and p.exists():
+            st = p.stat()
+            what = inodes.get((st.st_dev, st.st_ino))  # a hard link
+        if what:
+            raise UnspinError(f"{flag} {out} is {what}", hint="write the output elsewhere: a scan never replaces "
+                              "a file it reads, --overwrite or not")
         if p.exists() and not p.is_file():  # a folder, or a device that a rename would replace
             raise UnspinError(f"{flag} {out} is {'a folder' if p.is_dir() else 'not a regular file'}",
                               hint="pass a file name")
@@ -103,6 +113,47 @@ def check_outputs(opts: ScanOptions) -> None:
         seen[p.resolve()] = flag
         if p.exists() and fresh and not opts.overwrite:
             raise UnspinError(f"{flag} {out} exists", hint="add --overwrite to replace it")
+
+
+def _protected(opts: ScanOptions) -> list[tuple[Path, str, bool]]:
+    """``(path, what it is, whether no output may be inside it)`` for everything a scan reads."""
+    from unspin.model import DEFAULT_MODEL_DIR
+
+    found = [(Path(p), "an input of this scan", False) for p in opts.inputs]
+    found += [(Path(p), f"the {flag} file", False) for flag, p in (("--keep", opts.keep), ("--lexicon", opts.lexicon))
+              if p]
+    if opts.index:
+        found.append((Path(opts.index), f"part of the trace index {opts.index}", True))
+    model = Path(opts.model) if opts.model else DEFAULT_MODEL_DIR
+    found.append((model, f"part of the model {opts.model or '(built-in)'}", True))
+    lm = _language_model(model)
+    if lm:
+        found.append((Path(lm), "the model's language model", False))
+    return found
+
+
+def _language_model(model: Path) -> str | None:
+    """The language model file the model at ``model`` reads (``settings.lm_path``, else the system
+    one), or ``None`` when unknown (loading the model reports it)."""
+    from unspin.errors import ModelError
+    from unspin.lm.base import find_system_lm
+
+    try:
+        with open(model / "meta.json", "rb") as f:
+            raw = f.read(16 << 20)
+        lm = json.loads(raw).get("settings", {}).get("lm_path")
+        return lm if isinstance(lm, str) else find_system_lm()
+    except (OSError, ValueError, RecursionError, AttributeError, ModelError):
+        return None
+
+
+def _inodes(path: Path) -> list[tuple[int, int]]:
+    """``(device, inode)`` of the file at ``path``, or of every file under the folder at ``path``."""
+    try:
+        files = [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else [path] if path.exists() else []
+        return [(st.st_dev, st.st_ino) for st in map(os.stat, files)]
+    except OSError:
+        return []
 
 
 def _executor(opts: ScanOptions):
