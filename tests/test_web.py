@@ -175,13 +175,67 @@ def test_upload_html_and_gbk_text(browser, base_url, tmp_path):
     expect(page.locator("#text")).to_have_value("市教育局昨天召开新闻发布会。")
 
 
-def test_errors_are_shown(browser, base_url):
+def test_errors_are_shown_in_the_page_language_with_what_to_do(browser, base_url):
     page = open_page(browser, base_url, LAPTOP)
     page.fill("#text", "hello world")
     page.click("#analyze")
     page.wait_for_selector("#status.error")
-    assert "no Chinese" in page.inner_text("#status")
+    assert page.inner_text("#status") == "这段文本里没有中文。 unspin 只分析中文文本：请粘贴一篇中文文章。"
     assert page.locator("#results").is_hidden()
+    page.click("#lang")  # the error is redrawn in English, still the page's words, not the CLI's
+    assert page.inner_text("#status") == ("This text has no Chinese in it. unspin analyses Chinese text: "
+                                          "paste a Chinese article.")
+    page.fill("#text", "")
+    page.click("#analyze")
+    expect(page.locator("#status")).to_contain_text("There is no text to analyse.")
+    assert "standard input" not in page.inner_text("#status") and "pass a file" not in page.inner_text("#status")
+    page.click("#lang")
+    assert page.inner_text("#status").startswith("没有可分析的文本。")
+    assert not page.outside and all(e.startswith("Failed to load resource") for e in page.errors)  # the 422s
+
+
+def test_a_failed_request_takes_the_previous_result_off_the_screen(browser, base_url, spun_doc):
+    page = open_page(browser, base_url, LAPTOP)
+    analyze(page, spun_doc.text)
+    assert page.locator("#results").is_visible() and page.text_content("#gauge-value").endswith("%")
+    page.fill("#text", "hello world")  # refused by the server (422)
+    page.click("#analyze")
+    page.wait_for_selector("#status.error")
+    assert page.locator("#results").is_hidden() and page.locator("#sources").is_hidden()
+    assert page.locator("#doc mark").count() == 0
+    analyze(page, spun_doc.text)  # and back: a new result, then the server cannot be reached
+    page.route("**/v1/restore", lambda route: route.abort())
+    page.click("#analyze")
+    page.wait_for_selector("#status.error")
+    assert page.inner_text("#status") == "连接不上 unspin 服务器。 请确认服务器仍在运行，然后重试。"
+    assert page.locator("#results").is_hidden()
+    assert not page.outside
+
+
+def test_one_count_of_swaps_on_the_card_in_the_api_and_the_cli(browser, base_url, spun_doc, trace_index,
+                                                               tmp_path, capsys):
+    if trace_index is None:
+        pytest.skip("the trace package (unspin.trace) is not available")
+    import re
+
+    from unspin.cli import main
+
+    copy = tmp_path / "copy.txt"
+    copy.write_text(spun_doc.text, encoding="utf-8")
+    assert main(["trace", str(copy), "--index", str(trace_index), "--top-k", "1"]) == 0
+    cli = re.search(r"(\d+) swaps?(?: \((\d+) distinct pairs\))?", capsys.readouterr().out)
+    api = httpx.post(f"{base_url}/v1/trace", json={"text": spun_doc.text, "top_k": 1}, timeout=30).json()
+    subs = api["matches"][0]["substitutions"]
+    swaps, pairs = sum(s["count"] for s in subs), len(subs)
+    assert int(cli.group(1)) == swaps and int(cli.group(2) or swaps) == pairs  # CLI: swaps = occurrences
+    page = open_page(browser, base_url, LAPTOP)
+    analyze(page, spun_doc.text)
+    page.wait_for_selector("#compare[data-state=done]", timeout=15_000)
+    card = page.locator("#source-list li").first.inner_text()
+    assert f"{swaps} 处替换" in card and (pairs == swaps or f"（{pairs} 组词对）" in card)
+    page.click("#lang")
+    card = page.locator("#source-list li").first.inner_text()
+    assert english(swaps, "swap") in card and (pairs == swaps or f"({english(pairs, 'distinct pair')})" in card)
 
 
 def test_no_index_hides_sources(browser, bare_app, spun_doc):
@@ -200,13 +254,13 @@ def test_chinese_by_default_english_switch_and_plurals(browser, base_url, spun_d
     assert page.get_attribute("html", "lang") == "zh-CN"
     assert page.inner_text("#analyze") == "分析" and page.inner_text("#lang") == "English"
     analyze(page, spun_doc.text)
-    assert "处替换词" in page.inner_text("#summary-text") and "字，用时" in page.inner_text("#status")
+    assert "处替换" in page.inner_text("#summary-text") and "字，用时" in page.inner_text("#status")
     page.click("#lang")  # everything on screen is redrawn in English, including the analysis
     assert page.get_attribute("html", "lang") == "en" and page.inner_text("#analyze") == "Analyze"
     assert page.inner_text("#label") == expected["label"].upper()  # CSS upper-cases the pill
     n, pairs = len(expected["edits"]), len({(e["spun"], e["original"]) for e in expected["edits"]})
     distinct = f" ({english(pairs, 'distinct pair')})" if pairs < n else ""
-    assert page.inner_text("#summary-text") == f"{english(n, 'swapped word')}{distinct} found and restored."
+    assert page.inner_text("#summary-text") == f"{english(n, 'swap')}{distinct} found and restored."
     assert page.inner_text("#count") == english(len(spun_doc.text), "character")
     assert page.inner_text("#status").startswith(f"Analysed {english(len(spun_doc.text), 'character')} in ")
     if trace_index is not None:
@@ -214,8 +268,8 @@ def test_chinese_by_default_english_switch_and_plurals(browser, base_url, spun_d
         assert page.inner_text("#index-badge") == "index: 2 documents"
         assert page.inner_text("#compare .chead").split("\n")[0] == "This text"
     one = page.evaluate("import('/static/i18n.js').then((m) => [m.t('swapped', 1, 1), m.t('indexDocs', 1), "
-                        "m.t('matchInfo', '50%', '0.50', 1), m.t('chars', 1)])")
-    assert one == ["1 swapped word found and restored.", "index: 1 document", " covers 50% · score 0.50 · 1 substitution",
+                        "m.t('matchInfo', '50%', '0.50', 1, 1), m.t('chars', 1)])")
+    assert one == ["1 swap found and restored.", "index: 1 document", " covers 50% · score 0.50 · 1 swap",
                    "1 character"]
     page.reload()  # the choice is remembered
     assert page.inner_text("#analyze") == "Analyze"

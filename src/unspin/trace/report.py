@@ -6,7 +6,7 @@
 >>> m = Match("a1", 0.9, 1.0, [Passage(0, 11, 0, 11)], [Substitution(3, 5, "本年", "今年")], "雷军说今年要交给新车。",
 ...           {"title": "雷军谈交付", "date": "2024-03-01", "url": "https://example.com/a1"})
 >>> print(render(TraceResult(q, [m])))
-1. a1  score 0.90  coverage 100%  1 passage, 1 substitution
+1. a1  score 0.90  coverage 100%  1 passage, 1 swap
    雷军谈交付  2024-03-01  https://example.com/a1
    query  0-11  雷军说[本年→今年]要交给新车。
    source 0-11  雷军说今年要交给新车。
@@ -23,6 +23,13 @@ from unspin.trace.index import MAX_DOC_CHARS
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _swaps(m: Match) -> str:
+    """``57 swaps (39 distinct pairs)``: every occurrence, and the distinct (spun, original) pairs when
+    fewer (the names the web page and the ``detect``/``restore`` outputs use too)."""
+    pairs = len({(s.spun, s.original) for s in m.swaps})
+    return _plural(len(m.swaps), "swap") + (f" ({_plural(pairs, 'distinct pair')})" if pairs < len(m.swaps) else "")
 
 
 def _clip(text: str, width: int) -> str:
@@ -51,7 +58,7 @@ def meta_line(meta: dict[str, str], width: int = 160) -> str | None:
 def render_match(rank: int, m: Match, query: str, width: int = 160, max_passages: int = 8) -> list[str]:
     """The lines of one match; ``width`` clips passages (0: full), ``max_passages`` (0: all)."""
     lines = [f"{rank}. {printable(m.id)}  score {m.score:.2f}  coverage {m.coverage:.0%}  "
-             f"{_plural(len(m.passages), 'passage')}, {_plural(len(m.swaps), 'substitution')}"]
+             f"{_plural(len(m.passages), 'passage')}, {_swaps(m)}"]
     about = meta_line(m.meta)
     if about:
         lines.append(f"   {about}")

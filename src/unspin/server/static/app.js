@@ -1,8 +1,8 @@
 // The page: read input, call /v1/restore, draw the gauge and the highlighted text.
 import { confidenceClass, distinctPairs, segments } from './align.js';
-import { redrawSources, showSources } from './compare.js';
+import { clearSources, redrawSources, showSources } from './compare.js';
 import { api, byId, h, pct } from './dom.js';
-import { currentLang, onLanguage, setLang, t } from './i18n.js';
+import { currentLang, errorText, onLanguage, setLang, t } from './i18n.js';
 import { attach } from './popover.js';
 import { readFile } from './upload.js';
 
@@ -33,7 +33,7 @@ function renderGauge(result) {
   label.className = `pill ${result.label}`;
   label.dataset.label = result.label;
   byId('verdict-text').textContent = t(result.label === 'spun' ? 'verdictSpun' : 'verdictNatural', pct(p));
-  const pairs = distinctPairs(result.edits);
+  const pairs = distinctPairs(result.edits); // swaps = occurrences (edits); pairs = distinct (spun, original)
   byId('summary-text').textContent = result.edits.length ? t('swapped', result.edits.length, pairs.length) : t('noSwaps');
   byId('pairs').textContent = pairs.slice(0, 12)
     .map((x) => `${x.spun}→${x.original}${x.count > 1 ? `×${x.count}` : ''}`).join(t('listSep'));
@@ -68,14 +68,37 @@ function renderDoc() {
   byId('show-restored').setAttribute('aria-pressed', String(restoredView));
 }
 
+/** Take the last result off the screen: a new request never shows an older answer under its input. */
+function clearResult() {
+  state.result = null;
+  const results = byId('results');
+  results.hidden = true;
+  results.dataset.state = 'pending';
+  byId('doc').replaceChildren();
+  clearSources();
+}
+
+/** The status line for a failed request: what went wrong and what to do, in the page's language. */
+function showError(err) {
+  setStatus(() => {
+    const [message, todo] = errorText(err);
+    return [h('strong', {}, message), ` ${todo}`];
+  }, 'error');
+}
+
+let requests = 0; // the number of the latest request: an older answer arriving late is dropped
+
 async function analyze() {
   const text = byId('text').value;
   const button = byId('analyze');
+  const mine = ++requests;
   button.disabled = true;
+  clearResult();
   setStatus(() => t('analysing'));
   const t0 = performance.now();
   try {
     const result = await api('/v1/restore', { text });
+    if (mine !== requests) return;
     Object.assign(state, { result, text, restoredView: false });
     renderGauge(result);
     renderDoc();
@@ -85,9 +108,9 @@ async function analyze() {
     setStatus(() => t('analysed', Array.from(text).length, ms));
     if (state.index) showSources(text);
   } catch (err) {
-    setStatus([h('strong', {}, err.message), err.hint ? ` — ${err.hint}` : ''], 'error');
+    if (mine === requests) showError(err);
   } finally {
-    button.disabled = false;
+    if (mine === requests) button.disabled = false;
   }
 }
 

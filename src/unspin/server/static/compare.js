@@ -1,7 +1,7 @@
 // Sources list and the aligned side-by-side view (shown only when an index is loaded).
 import { alignRows, clip, diffPair } from './align.js';
 import { api, byId, h, pct } from './dom.js';
-import { t } from './i18n.js';
+import { errorText, t } from './i18n.js';
 
 // The last search, kept to redraw it in another language: {query, matches, active, status}.
 let last = null;
@@ -72,9 +72,24 @@ function drawList() {
     h('button', { type: 'button', class: 'source', onclick: () => openSource(i) },
       h('strong', {}, m.meta?.title || m.id),
       m.meta?.date ? h('span', { class: 'muted' }, ` ${m.meta.date}`) : '',
-      h('span', { class: 'muted' }, t('matchInfo', pct(m.coverage), m.score.toFixed(2), m.substitutions.length)))));
+      h('span', { class: 'muted' }, t('matchInfo', pct(m.coverage), m.score.toFixed(2), swapCount(m), m.substitutions.length)))));
   byId('source-list').replaceChildren(...items);
   if (last.active !== null) openSource(last.active);
+}
+
+/** Swaps against one source: every occurrence, as `unspin trace` counts them (`substitutions` holds the
+ * distinct pairs, each with its `count`). */
+export const swapCount = (match) => match.substitutions.reduce((n, s) => n + (s.count || 1), 0);
+
+/** Take the sources of an earlier text off the screen (and ignore its search if it answers late). */
+export function clearSources() {
+  last = null;
+  byId('sources').hidden = true;
+  byId('compare').hidden = true;
+  byId('compare').replaceChildren();
+  byId('compare').dataset.state = 'pending';
+  byId('source-list').replaceChildren();
+  byId('sources-status').textContent = '';
 }
 
 /** Redraw the last search in the current language (after a switch). */
@@ -86,15 +101,19 @@ export function redrawSources() {
 export async function showSources(query) {
   byId('sources').hidden = false;
   byId('compare').hidden = true;
-  last = { query, matches: [], active: null, status: () => t('searching') };
+  const mine = { query, matches: [], active: null, status: () => t('searching') };
+  last = mine;
   drawList();
+  let next;
   try {
     const { matches } = await api('/v1/trace', { text: query, top_k: 5, include_source: true });
-    last = { query, matches, active: matches.length ? 0 : null,
+    next = { query, matches, active: matches.length ? 0 : null,
       status: () => t(matches.length ? 'chooseSource' : 'noSource') };
   } catch (err) {
-    last.status = () => t('traceFailed', err.message);
+    next = { ...mine, status: () => t('traceFailed', errorText(err).join(' ')) };
   }
+  if (last !== mine) return; // a newer text was analysed meanwhile
+  last = next;
   drawList();
 }
 

@@ -20,15 +20,25 @@ export const byId = (id) => document.getElementById(id);
 
 export const pct = (p) => `${Math.round(p * 100)}%`;
 
-/** POST JSON (or GET when body is undefined); throws Error with .hint on API errors. */
+/**
+ * POST JSON (or GET when body is undefined).  Throws an Error with `.code` (the API's error code,
+ * e.g. `not_chinese`, or `network` when the server cannot be reached), `.message` and `.hint`;
+ * the page shows the code in its own language (i18n.js `errorText`), not the server's words.
+ */
 export async function api(path, body) {
   const init = body === undefined ? {} : {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
   };
-  const res = await fetch(path, init);
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw Object.assign(new Error('network error'), { code: 'network' });
+  }
   const data = await res.json().catch(() => ({}));
   if (!res.ok) {
     const err = new Error(data.message || `HTTP ${res.status}`);
+    err.code = data.error || `http_${res.status}`;
     err.hint = data.hint;
     throw err;
   }

@@ -28,7 +28,7 @@ const MESSAGES = {
     label: { spun: '伪原创', natural: '原创' },
     verdictSpun: (p) => `很可能是伪原创：同义词替换工具改写过此文的概率为 ${p}。`,
     verdictNatural: (p) => `很可能是原创：伪原创的概率为 ${p}。`,
-    swapped: (n, d) => `找到并还原了 ${zhNum(n)} 处替换词${d < n ? `（${zhNum(d)} 组不同的词对）` : ''}。`,
+    swapped: (n, d) => `找到并还原了 ${zhNum(n)} 处替换${d < n ? `（${zhNum(d)} 组不同的词对）` : ''}。`,
     noSwaps: '没有找到替换词。',
     legendConfidence: '置信度',
     level: { 'c-hi': '高', 'c-mid': '中', 'c-lo': '低' },
@@ -53,8 +53,19 @@ const MESSAGES = {
     searching: '正在检索索引…',
     chooseSource: '选择一个来源，逐段对照。',
     noSource: '索引中没有找到来源。',
-    matchInfo: (cov, score, n) => ` 覆盖 ${cov} · 得分 ${score} · ${zhNum(n)} 处替换`,
+    matchInfo: (cov, score, n, d) => ` 覆盖 ${cov} · 得分 ${score} · ${zhNum(n)} 处替换${d < n ? `（${zhNum(d)} 组词对）` : ''}`,
     traceFailed: (msg) => `溯源失败：${msg}`,
+    errors: {
+      empty_input: ['没有可分析的文本。', '请粘贴一篇中文文章，或打开 .txt / .html 文件。'],
+      not_chinese: ['这段文本里没有中文。', 'unspin 只分析中文文本：请粘贴一篇中文文章。'],
+      bad_input: ['无法分析这段文本。', '请检查文本是否完整，然后重试。'],
+      too_large: ['文本太长，超过了服务器的上限。', '请分段粘贴；大批文本请用命令行 unspin scan。'],
+      timeout: ['分析超时。', '请缩短文本后重试。'],
+      busy: ['服务器正忙。', '请过几秒钟再试。'],
+      network: ['连接不上 unspin 服务器。', '请确认服务器仍在运行，然后重试。'],
+      no_index: ['服务器没有加载索引。', '请用 unspin serve --index 目录 重新启动服务器。'],
+      other: ['分析失败。', '请重试；如果问题仍然存在，请联系服务器管理员。'],
+    },
     listSep: '，',
   },
   en: {
@@ -78,7 +89,7 @@ const MESSAGES = {
     label: { spun: 'spun', natural: 'natural' },
     verdictSpun: (p) => `Likely spun: ${p} probability that a synonym spinner rewrote this text.`,
     verdictNatural: (p) => `Likely natural: ${p} probability of spinning.`,
-    swapped: (n, d) => `${plural(n, 'swapped word')}${d < n ? ` (${plural(d, 'distinct pair')})` : ''} found and restored.`,
+    swapped: (n, d) => `${plural(n, 'swap')}${d < n ? ` (${plural(d, 'distinct pair')})` : ''} found and restored.`,
     noSwaps: 'No swapped words found.',
     legendConfidence: 'confidence',
     level: { 'c-hi': 'high', 'c-mid': 'medium', 'c-lo': 'low' },
@@ -103,8 +114,19 @@ const MESSAGES = {
     searching: 'Searching the index…',
     chooseSource: 'Choose a source to compare it side by side.',
     noSource: 'No source found in the index.',
-    matchInfo: (cov, score, n) => ` covers ${cov} · score ${score} · ${plural(n, 'substitution')}`,
+    matchInfo: (cov, score, n, d) => ` covers ${cov} · score ${score} · ${plural(n, 'swap')}${d < n ? ` (${plural(d, 'distinct pair')})` : ''}`,
     traceFailed: (msg) => `Trace failed: ${msg}`,
+    errors: {
+      empty_input: ['There is no text to analyse.', 'Paste a Chinese article, or open a .txt / .html file.'],
+      not_chinese: ['This text has no Chinese in it.', 'unspin analyses Chinese text: paste a Chinese article.'],
+      bad_input: ['This text cannot be analysed.', 'Check that the text is complete and try again.'],
+      too_large: ['The text is over the server\'s size limit.', 'Paste it in parts; for many texts use unspin scan on the command line.'],
+      timeout: ['The analysis took too long.', 'Try a shorter text.'],
+      busy: ['The server is busy.', 'Try again in a few seconds.'],
+      network: ['The unspin server cannot be reached.', 'Check that the server is still running, then try again.'],
+      no_index: ['The server has no index loaded.', 'Restart it with unspin serve --index DIR.'],
+      other: ['The analysis failed.', 'Try again; if it keeps failing, tell the server\'s administrator.'],
+    },
     listSep: ', ',
   },
 };
@@ -120,6 +142,13 @@ export const currentLang = () => lang;
 export function t(key, ...args) {
   const m = MESSAGES[lang][key];
   return typeof m === 'function' ? m(...args) : m;
+}
+
+/** `[message, what to do]` for an API error (dom.js `api`), in the page's language: never the server's
+ * English (or command-line) wording.  Unknown codes get the generic message. */
+export function errorText(err) {
+  const table = MESSAGES[lang].errors;
+  return table[err && err.code] || table.other;
 }
 
 /** Fill the static elements: data-i18n (text), data-i18n-placeholder, data-i18n-aria-label. */
