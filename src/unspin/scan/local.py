@@ -3,15 +3,17 @@
 At most ``2 x workers`` shards are in flight, so memory stays flat whatever the corpus
 size.  Workers ignore SIGINT; on Ctrl-C (or SIGTERM, which the CLI turns into the same
 interrupt) the driver stops the pool and the finished shards stay on disk for the next run.
+A worker that dies (SIGKILL, the OOM killer) ends the run with one line (:mod:`unspin.pool`);
+the next run resumes.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import queue
 import signal
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 
+from unspin.pool import process_pool
 from unspin.scan.options import ScanOptions
 from unspin.scan.record import Shard, ShardResult
 from unspin.scan.shards import cut_shards
@@ -50,24 +52,22 @@ def run_local(opts: ScanOptions, skip: frozenset[str], on_result: Callable[[Shar
                 on_skip(shard)
         return
     warm_up(opts)  # forked workers share the loaded model instead of each loading it
-    done: queue.Queue = queue.Queue()
-    inflight = 0
+    inflight: set[Future] = set()
 
     def drain(limit: int) -> None:
         nonlocal inflight
-        while inflight > limit:
-            res = done.get()
-            inflight -= 1
-            if isinstance(res, BaseException):
-                raise res
-            on_result(res)
+        while len(inflight) > limit:
+            finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                on_result(fut.result())  # a worker's error, or BrokenProcessPool when one died
 
-    with mp.get_context("fork").Pool(opts.workers, _init_worker, (opts,)) as pool:
+    with process_pool(opts.workers, "fork", "a scan worker process",
+                      "rerun the same command to resume: finished shards are kept (fewer --workers if memory "
+                      "is short)", _init_worker, (opts,)) as pool:
         for shard in all_shards(opts, skip):
             if not shard.docs:
                 on_skip(shard)
                 continue
-            pool.apply_async(_work, (shard,), callback=done.put, error_callback=done.put)
-            inflight += 1
+            inflight.add(pool.submit(_work, shard))
             drain(2 * opts.workers - 1)
         drain(0)

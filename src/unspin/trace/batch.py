@@ -18,13 +18,16 @@ instead of a text, and comes out as an error record, as does a query :func:`trac
 
 from __future__ import annotations
 
-import multiprocessing
+import signal
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from unspin.errors import InputError, UnspinError
+from unspin.pool import process_pool
 from unspin.trace.api import TraceResult, resolve_index, trace
 from unspin.trace.index import TraceIndex
 
@@ -69,6 +72,7 @@ _worker_index: TraceIndex | None = None
 
 def _open_worker(path: str) -> None:
     global _worker_index
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the driver, which stops the workers
     _worker_index = TraceIndex.open(path)
 
 
@@ -86,9 +90,17 @@ def trace_many(queries: Iterable[Query], index: str | Path, top_k: int = 5, work
         return
     path = str(Path(index).resolve())
     TraceIndex.open(path).close()  # a missing or bad index fails here, once
-    ctx = multiprocessing.get_context("spawn")  # no inherited SQLite connections or threads
-    with ctx.Pool(workers, initializer=_open_worker, initargs=(path,)) as pool:
-        yield from pool.imap(_trace_in_worker, ((q, top_k) for q in queries), chunksize=4)
+    pending: deque[Future] = deque()
+    # spawn: no inherited SQLite connections or threads; a worker that dies ends the batch with one line
+    with process_pool(workers, "spawn", "a trace worker process",
+                      "the records written so far are complete: trace the remaining queries again (fewer "
+                      "--workers if memory is short)", _open_worker, (path,)) as pool:
+        for q in queries:
+            pending.append(pool.submit(_trace_in_worker, (q, top_k)))
+            while len(pending) > 4 * workers or (pending and pending[0].done()):
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def read_files(paths: Iterable[str | Path], encoding: str | None = None) -> Iterator[Query]:

@@ -46,6 +46,7 @@ from typing import IO, Any
 import numpy as np
 
 from unspin.errors import IndexError_, UnspinError
+from unspin.pool import WorkerDied, died_message
 from unspin.trace.fingerprint import Fingerprinter
 from unspin.trace.index import DB_NAME, AddReport, Doc, TraceIndex, _lock, _os_error, _parse, claim_folder
 
@@ -137,6 +138,10 @@ class ShardedIndex:
             for name in names:
                 if not (p / name / DB_NAME).is_file():
                     raise IndexError_(f"shard {name} of the trace index at {p} is missing", hint=_REBUILD)
+                if lock is not None and any((p / name / (DB_NAME + s)).exists() for s in ("-wal", "-journal")):
+                    # a writer killed in a transaction (OOM, or stopped when another failed) left its log,
+                    # which a read-only connection cannot recover: the writer about to add recovers it
+                    TraceIndex.open(p / name, write=True).close()
                 shards.append(TraceIndex.open(p / name))
                 if shards[-1].fingerprinter != shards[0].fingerprinter:
                     raise _mismatch(p, name, names[0])
@@ -362,8 +367,8 @@ class ShardedIndex:
                     time.sleep(0.5)  # its last messages may still be in the pipe
                     if not results.empty():
                         return
-                    raise IndexError_(f"the writer of shard {self.names[i]} stopped (exit code {p.exitcode})",
-                                      hint="rerun the same command: committed documents are kept")
+                    raise WorkerDied(died_message(f"the writer of shard {self.names[i]}", p.exitcode),
+                                     hint="rerun the same command: committed documents are kept")
 
         def put(i: int, item) -> None:
             while True:
@@ -384,6 +389,9 @@ class ShardedIndex:
             while len(done) < len(procs):
                 drain(True)
         finally:
+            if len(done) < len(procs):  # a writer failed or died, or Ctrl-C: documents may be left in
+                for q in [*inboxes, results]:  # the pipes, whose feeder threads must not hold up the exit
+                    q.cancel_join_thread()
             for p in procs:
                 if p.is_alive() and len(done) < len(procs):
                     p.terminate()
