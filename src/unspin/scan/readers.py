@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from unspin.errors import InputError
+from unspin.files import files_under
 from unspin.scan.record import Doc
 from unspin.text.decode import MAX_BYTES, lines, read_limited
 from unspin.text.page import HTML_EXTS
@@ -56,7 +57,7 @@ def input_size(path: str | Path) -> int:
     """Bytes on disk of a file, or of the files a folder input reads."""
     p = Path(path)
     if p.is_dir():
-        return sum(f.stat().st_size for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".txt", *HTML_EXTS))
+        return sum(f.stat().st_size for f in files_under(p, _is_page))
     return p.stat().st_size
 
 
@@ -80,10 +81,45 @@ def _open(path: str) -> tuple[BinaryIO, BinaryIO]:
     if path.lower().endswith(".gz"):
         return gzip.GzipFile(fileobj=raw), raw
     if path.lower().endswith(".zst"):
+        return io.BufferedReader(_ZstdFrames(raw)), raw
+    return raw, raw
+
+
+class _ZstdFrames(io.RawIOBase):
+    """The decompressed bytes of a ``.zst`` file, frame after frame; a file that ends inside a frame
+    raises ``EOFError`` (zstandard's ``stream_reader`` just stops there, so a truncated file read as a
+    shorter one)."""
+
+    def __init__(self, raw: BinaryIO, chunk: int = 1 << 17) -> None:
         import zstandard
 
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw)), raw
-    return raw, raw
+        self._zstd, self._raw, self._chunk = zstandard, raw, chunk
+        self._dobj = zstandard.ZstdDecompressor().decompressobj()
+        self._started = False  # bytes of the current frame were fed
+        self._buf, self._at = b"", 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while self._at >= len(self._buf):
+            self._buf, self._at = b"", 0
+            data = self._raw.read(self._chunk)
+            if not data:
+                if self._started:
+                    raise EOFError("the .zst file ends inside a frame (truncated)")
+                return 0
+            while data:
+                self._started = True
+                self._buf += self._dobj.decompress(data)
+                data = b""
+                if self._dobj.eof:  # a frame ended: the rest starts the next one
+                    data, self._started = self._dobj.unused_data, False
+                    self._dobj = self._zstd.ZstdDecompressor().decompressobj()
+        n = min(len(b), len(self._buf) - self._at)
+        b[:n] = self._buf[self._at : self._at + n]
+        self._at += n
+        return n
 
 
 def _corrupt_errors() -> tuple[type[BaseException], ...]:
@@ -205,9 +241,13 @@ def read_folder(path: str) -> Iterator[Doc]:
     """Every .txt / .html file under ``path``, sorted; the id is the relative path."""
     root = Path(path)
     pos = 0
-    for f in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".txt", *HTML_EXTS)):
+    for f in files_under(root, _is_page):
         pos += f.stat().st_size
         yield _file_doc(f, str(f.relative_to(root)), pos)
+
+
+def _is_page(p: Path) -> bool:
+    return p.suffix.lower() in (".txt", *HTML_EXTS)
 
 
 def _file_doc(f: Path, doc_id: str, pos: int) -> Doc:

@@ -7,6 +7,8 @@ import importlib.util
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from unspin.errors import UnspinError
@@ -171,6 +173,34 @@ def scan(opts: ScanOptions) -> Summary:
     if opts.index:  # workers (Ray actors too) may run in another folder: give them the absolute path
         opts = dataclasses.replace(opts, index=str(Path(opts.index).resolve()))
     check_options(opts)
+    with _out_lock(opts):
+        return _scan_locked(opts)
+
+
+@contextmanager
+def _out_lock(opts: ScanOptions) -> Iterator[None]:
+    """Hold ``OUT.lock`` (``flock``) for the run: a second scan on the same ``--out`` is told it is in
+    use, instead of resuming the same work folder at the same time.  The file is removed at the end."""
+    path = Path(str(opts.out) + ".lock")
+    f = open(path, "a+b")  # noqa: SIM115 - held for the run; an OSError is one line in the CLI
+    try:
+        import fcntl
+
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # pragma: no cover - no advisory locks on this platform
+        pass
+    except OSError:
+        f.close()
+        raise UnspinError(f"--out {opts.out} is in use by another `unspin scan` (it holds {path.name})",
+                          hint="wait for it to finish, or write to another --out") from None
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        f.close()
+
+
+def _scan_locked(opts: ScanOptions) -> Summary:
     work = WorkDir(opts)
     done = work.open()
     previous = work.completed()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from unspin.errors import InputError, UnspinError
+from unspin.files import files_under
 from unspin.pool import process_pool
 from unspin.trace.api import TraceResult, resolve_index, trace
 from unspin.trace.index import TraceIndex
@@ -108,7 +109,7 @@ def read_files(paths: Iterable[str | Path], encoding: str | None = None) -> Iter
     from unspin.text.decode import read_input
 
     for p in map(Path, paths):
-        for f in sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]:
+        for f in files_under(p) if p.is_dir() else [p]:
             try:
                 yield str(f), read_input(f, encoding), None
             except UnspinError as exc:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from unspin.errors import InputError
+from unspin.files import files_under
 from unspin.text.decode import decode_bytes, han_count, lines, read_limited
 from unspin.trace.index import MAX_DOC_CHARS
 
@@ -70,7 +71,7 @@ def read_documents(paths: list[str | Path], id_field: str = "id", text_field: st
     fields = _Fields(id_field, text_field, tuple(meta_fields))
     for p in map(Path, paths):
         if p.is_dir():
-            for f in sorted(x for x in p.rglob("*") if x.is_file() and _kind(x)):
+            for f in files_under(p, _kind):
                 yield from _read_file(f, fields, root=p)
         elif p.is_file():
             if not _kind(p):

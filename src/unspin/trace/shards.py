@@ -110,6 +110,16 @@ def _mismatch(p: Path, name: str, first: str) -> IndexError_:
                        hint="all shards must come from one `unspin index add --shards N`; " + _REBUILD)
 
 
+def _own_shard(p: Path, name: str) -> None:
+    """Refuse to write a shard that is a symbolic link (its folder or its database): it may be a part
+    of another index, which an add here would change."""
+    for link in (p / name, p / name / DB_NAME):
+        if link.is_symlink():
+            raise IndexError_(f"shard {name} of the trace index at {p} is a symbolic link ({link} -> "
+                              f"{os.readlink(link)}); refusing to write into what may be another index",
+                              hint="replace the link by a copy of the shard, or " + _REBUILD)
+
+
 class ShardedIndex:
     """A sharded trace index in folder ``path`` (see module docstring); open with :meth:`open` or :meth:`create`."""
 
@@ -138,6 +148,8 @@ class ShardedIndex:
             for name in names:
                 if not (p / name / DB_NAME).is_file():
                     raise IndexError_(f"shard {name} of the trace index at {p} is missing", hint=_REBUILD)
+                if lock is not None:
+                    _own_shard(p, name)
                 if lock is not None and any((p / name / (DB_NAME + s)).exists() for s in ("-wal", "-journal")):
                     # a writer killed in a transaction (OOM, or stopped when another failed) left its log,
                     # which a read-only connection cannot recover: the writer about to add recovers it
@@ -164,6 +176,7 @@ class ShardedIndex:
             names = [f"shard-{i:03d}" for i in range(shards)]
             for name in names:
                 if (p / name / DB_NAME).exists():  # left by a killed creation: no manifest, so never added to
+                    _own_shard(p, name)
                     ix = TraceIndex.open(p / name, write=True)
                     if ix.fingerprinter != fp:
                         ix.close()
