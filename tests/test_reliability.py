@@ -416,7 +416,7 @@ def test_index_add_poison_records_are_skipped_with_reasons(small_index, tmp_path
     corpus = tmp_path / "c.jsonl"
     corpus.write_bytes("\n".join(lines).encode("utf-8", "surrogatepass"))
     for _ in range(2):  # a rerun skips the same records again and does not trip on them
-        assert main(["index", "add", str(corpus), "--index", str(small_index), "--quiet"]) == 1
+        assert main(["index", "add", str(corpus), "--index", str(small_index), "--quiet"]) == 2
         err = capsys.readouterr().err
         assert "Traceback" not in err and "internal error" not in err
         assert "lone surrogate" in err and "nested too deep" in err and "over the limit" in err

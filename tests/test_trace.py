@@ -188,13 +188,13 @@ def test_add_is_idempotent_and_reports_conflicts(tmp_path, corpus, capsys):
     (folder / "sub" / "b.txt").write_text(corpus[1][1], encoding="gb18030")
     (folder / "empty.txt").write_text("  \n", encoding="utf-8")
     ix = str(tmp_path / "ix")
-    assert main(["index", "add", str(folder), "--index", ix, "--quiet"]) == 1  # empty.txt skipped
+    assert main(["index", "add", str(folder), "--index", ix, "--quiet"]) == 2  # empty.txt skipped: exit 2, some input unusable
     assert "empty.txt: empty text" in capsys.readouterr().err
     (folder / "empty.txt").unlink()
     assert main(["index", "add", str(folder), "--index", ix, "--quiet"]) == 0
     assert "added 0, replaced 0, unchanged 2" in capsys.readouterr().out
     (folder / "a.txt").write_text(corpus[2][1], encoding="utf-8")
-    assert main(["index", "add", str(folder), "--index", ix, "--quiet"]) == 1
+    assert main(["index", "add", str(folder), "--index", ix, "--quiet"]) == 2
     assert "a.txt: id already indexed with different text" in capsys.readouterr().err
     assert unspin.trace(corpus[0][1], ix).matches[0].id == "a.txt"  # old text kept
     assert main(["index", "add", str(folder), "--index", ix, "--quiet", "--replace"]) == 0
@@ -214,7 +214,7 @@ def test_bad_jsonl_records_are_skipped_with_reasons(tmp_path, corpus, capsys):
         json.dumps({"text": "没有编号的文档"}, ensure_ascii=False), "{broken",
         json.dumps({"id": "ok", "text": corpus[4][1]}, ensure_ascii=False),
     ]), encoding="utf-8")
-    assert main(["index", "add", str(f), "--index", str(tmp_path / "ix"), "--quiet"]) == 1
+    assert main(["index", "add", str(f), "--index", str(tmp_path / "ix"), "--quiet"]) == 2
     err = capsys.readouterr().err
     for why in ("notext: no text field", "latin: no Chinese text", "no 'id' field", "not valid JSON",
                 "ok: id already indexed with different text"):
@@ -321,7 +321,7 @@ def test_batch_trace_files_and_queries(index_dir, corpus, table, tmp_path, capsy
         (pages / f"p{i}.txt").write_text(spin(corpus[i][1], table, 0.5, seed=i).text, encoding="utf-8")
     (pages / "latin.txt").write_text("only latin text here", encoding="utf-8")
     (pages / "binary.txt").write_bytes(bytes(range(256)) * 20)
-    assert main(["trace", str(pages), "--index", index_dir, "--format", "jsonl"]) == 1
+    assert main(["trace", str(pages), "--index", index_dir, "--format", "jsonl"]) == 2
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["id"].rsplit("/", 1)[1] for r in records] == ["binary.txt", "latin.txt", "p12.txt", "p3.txt"]
     assert records[0]["error"] and "no Chinese" in records[1]["error"] and records[1]["matches"] == []
@@ -334,7 +334,7 @@ def test_batch_trace_files_and_queries(index_dir, corpus, table, tmp_path, capsy
     outs = []
     for workers in ("1", "2"):
         assert main(["trace", "--queries", str(queries), "--index", index_dir, "--format", "jsonl",
-                     "--workers", workers]) == 1
+                     "--workers", workers]) == 2
         outs.append([json.loads(line) for line in capsys.readouterr().out.splitlines()])
     assert outs[0] == outs[1]
     assert [(r["id"], bool(r.get("error"))) for r in outs[0]] == [
@@ -344,7 +344,7 @@ def test_batch_trace_files_and_queries(index_dir, corpus, table, tmp_path, capsy
     proofs.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in outs[0]), encoding="utf-8")
     assert read_evidence([proofs])  # learn-pairs reads a batch's records, error records included
 
-    assert main(["trace", str(pages / "p3.txt"), str(pages / "latin.txt"), "--index", index_dir]) == 1
+    assert main(["trace", str(pages / "p3.txt"), str(pages / "latin.txt"), "--index", index_dir]) == 2
     text = capsys.readouterr().out
     assert text.startswith(f"== {pages / 'p3.txt'} ==\n1. pd-3") and "not traced: input has no Chinese" in text
     assert main(["trace", str(pages), "--queries", str(queries), "--index", index_dir]) == 2
@@ -361,13 +361,13 @@ def test_a_query_with_a_lone_surrogate_is_an_error_record_and_the_batch_goes_on(
                                   '{"id": "i\\udc00", "text": "今年要交付三十万辆汽车"}', good[1]]), encoding="utf-8")
     for workers in ("1", "2"):
         assert main(["trace", "--queries", str(queries), "--index", index_dir, "--format", "jsonl",
-                     "--workers", workers, "--quiet"]) == 1
+                     "--workers", workers, "--quiet"]) == 2
         out, err = capsys.readouterr()
         records = [json.loads(line) for line in out.splitlines()]
         assert [r["id"] for r in records] == ["q3", "t", "i\\udc00", "q12"], err
         assert all("lone surrogate" in r["error"] for r in records[1:3]) and "internal error" not in err
         assert records[3]["matches"][0]["id"] == "pd-12"
-    assert main(["trace", "--queries", str(queries), "--index", index_dir, "--quiet"]) == 1
+    assert main(["trace", "--queries", str(queries), "--index", index_dir, "--quiet"]) == 2
     assert "== i\\udc00 ==\nnot traced: the record holds a lone surrogate" in capsys.readouterr().out
 
 # ---- robustness across spinners: the raw channel and stitched remainders ---------------------

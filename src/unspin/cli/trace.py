@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         their title (or headline), url (or link) and date (or published, pub_date) are kept
         to name the article in `unspin trace`, with any fields named by --meta.
         Adding the same documents again changes nothing; bad records are skipped with a
-        reason (exit code 1).""", """
+        reason (exit code 2).""", """
         unspin index add archive/ --index idx
         unspin index add news.jsonl.gz --id-field url --text-field body --index idx
         unspin index add news.jsonl --meta author section --index idx   # kept beside title/url/date
@@ -70,7 +70,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         (spun→original, with counts), with the title, date and URL of each source.  Build
         the index first with `unspin index add`.  Several files, a folder or --queries trace
         a batch with one index load: one record per query, in order; a query that cannot be
-        traced (unreadable, no Chinese) gets an "error" and the batch goes on (exit code 1).""", """
+        traced (unreadable, no Chinese) gets an "error" and the batch goes on (exit code 2).
+        A text with no source says why (too short, or the closest document's score).""", """
         unspin trace copy.txt --index idx
         unspin trace copy.txt --index idx --format json > proof.json
         unspin learn-pairs proof.json --out my-model  # teach a model the pairs it found
@@ -153,6 +154,7 @@ def cmd_index_add(args: argparse.Namespace) -> int:
             report = add_on_ray(ix, docs(), args.replace, args.workers, args.address, progress=progress)
         else:
             report = ix.add(docs(), replace=args.replace, progress=progress)
+        progress(report)  # the last transaction (all of a small add) is counted too, not only full batches
         bar.close()
         report.problems = problems + report.problems
         shards = f" in {len(ix.shards)} shards" if sharded else ""
@@ -161,7 +163,7 @@ def cmd_index_add(args: argparse.Namespace) -> int:
             print(f"unspin: skipped {printable(doc_id)}: {why}", file=sys.stderr)
         if len(report.problems) > 20:
             print(f"unspin: … and {len(report.problems) - 20:,} more skipped", file=sys.stderr)
-        return 1 if report.problems else 0
+        return 2 if report.problems else 0  # some input could not be used: exit 2, as `detect`
 
 
 def cmd_index_stats(args: argparse.Namespace) -> int:
@@ -213,7 +215,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     if failed:
         print(f"unspin: {failed:,} {'query' if failed == 1 else 'queries'} not traced (see their \"error\")",
               file=sys.stderr)
-    return 1 if failed else 0
+    return 2 if failed else 0  # some input could not be used: exit 2, as `detect`
 
 
 def _print_traced(traced: Traced, args: argparse.Namespace, batch: bool = False) -> None:

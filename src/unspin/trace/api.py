@@ -100,6 +100,8 @@ class TraceResult:
 
     text: str
     matches: list[Match]
+    miss: str | None = None
+    """Without matches: why none was accepted (too short, the closest document's score), with a hint."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``unspin trace --format json`` object."""
@@ -270,7 +272,8 @@ def trace(text: str, index: TraceIndex | str | Path, top_k: int = 5, min_score: 
     """
     text = check_text(text)
     ix = resolve_index(index)
-    kept = select_sources(score_candidates(text, ix, candidates), min_score)
+    scored = score_candidates(text, ix, candidates)
+    kept = select_sources(scored, min_score)
     kept.sort(key=lambda c: (-c.score, c.id))
     matches = []
     for c in kept[:top_k]:
@@ -278,4 +281,27 @@ def trace(text: str, index: TraceIndex | str | Path, top_k: int = 5, min_score: 
         m.swaps = c.alignment.substitutions(text, c.source) if swaps else []
         m.meta = ix.metadata(c.num)
         matches.append(m)
-    return TraceResult(text, matches)
+    return TraceResult(text, matches, None if matches else _why_missed(text, ix, scored, min_score))
+
+
+SHORT_CHARS = 100
+"""A query with fewer Chinese characters than this holds few fingerprints: a miss says so."""
+
+
+def _why_missed(text: str, ix: TraceIndex, scored: list[Scored], min_score: float) -> str:
+    """Why no source was accepted, with what to do: one line for ``unspin trace``."""
+    chars = han_count(text)
+    short = f"the text is short ({chars} Chinese characters): trace a longer passage"
+    if not scored:
+        n = len(ix.fingerprinter.sampled(text))
+        if n < MIN_SHARED:
+            return (f"too short to trace: {chars} Chinese characters give {n} fingerprints, and a source must "
+                    f"share at least {MIN_SHARED} (hint: trace a passage of {SHORT_CHARS}+ characters)")
+        return (f"no indexed document shares any of the text's {n} fingerprints (hint: its source is not in this "
+                "index, or the copy was rewritten beyond swapped words)")
+    best = max(scored, key=lambda c: (c.score, c.coverage, -c.num))
+    hint = short if chars < SHORT_CHARS else ("its source is probably not in this index (a related story shares "
+                                              "some sentences), or the copy was rewritten beyond swapped words")
+    return (f"the closest document, {best.id}, shares {best.alignment.shared} fingerprints, {best.score:.0%} of the "
+            f"text's, and covers {best.coverage:.0%} of it; a source must share at least {MIN_SHARED} and "
+            f"{min_score:.0%}, and cover half the text or match the sentences it covers closely (hint: {hint})")

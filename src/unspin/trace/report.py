@@ -80,7 +80,7 @@ def render_match(rank: int, m: Match, query: str, width: int = 160, max_passages
 def render(result: TraceResult, full: bool = False) -> str:
     """The ``unspin trace --format text`` report; ``full``: every passage, uncut."""
     if not result.matches:
-        return "no source found in the index"
+        return "no source found in the index" + (f": {printable(result.miss, 2000)}" if result.miss else "")
     limits = {"width": 0, "max_passages": 0} if full else {}
     blocks = ["\n".join(render_match(i, m, result.text, **limits)) for i, m in enumerate(result.matches, 1)]
     return "\n\n".join(blocks)
