@@ -21,7 +21,7 @@ import warnings
 from unspin.errors import UnspinError, UnspinWarning
 from unspin.text.decode import printable
 
-COMMAND_MODULES = ["unspin.cli.engine", "unspin.cli.trace", "unspin.cli.serve", "unspin.cli.scan"]
+COMMAND_MODULES = ["unspin.cli.engine", "unspin.cli.trace", "unspin.cli.serve", "unspin.cli.scan", "unspin.cli.dedup"]
 """Each module defines ``register(subparsers)``; a subparser sets ``func(args) -> int``."""
 
 

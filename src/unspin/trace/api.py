@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from os import PathLike
@@ -189,14 +190,22 @@ def idf_weights(df: dict[int, int], n_docs: int) -> dict[int, float]:
     return {h: math.log((n_docs + 1) / (d + 1)) for h, d in df.items()}
 
 
-def score_candidates(text: str, ix: TraceIndex, candidates: int = 20) -> list[Scored]:
+def score_candidates(text: str, ix: TraceIndex, candidates: int = 20, exclude: int | None = None,
+                     group: Callable[[int], int] | None = None) -> list[Scored]:
     """Align the ``candidates`` documents sharing the most IDF weight of sampled shingles with ``text``.
 
     A query sentence aligned by more than :data:`BOILERPLATE_SENTENCE` of them is boilerplate
     (a template line of the corpus) and does not count towards any candidate's ``content``.
+
+    For a query that is itself indexed (``unspin dedup``): ``exclude`` is its own document number,
+    left out of the candidates and of every document frequency; ``group`` maps a document number
+    to its group (the copies of one article found so far), so that a group counts once in
+    document frequencies and in the boilerplate count, as one source would in an archive.
     """
     fp = ix.fingerprinter
     postings, df = ix.lookup(fp.sampled(text))
+    if exclude is not None or group is not None:
+        postings, df = _regrouped(postings, df, exclude, group)
     ranked = rank_candidates(postings, idf_weights(df, len(ix)), candidates)
     if not ranked:
         return []
@@ -205,7 +214,8 @@ def score_candidates(text: str, ix: TraceIndex, candidates: int = 20) -> list[Sc
     for num in ranked:
         doc_id, source = ix.document(num)
         out.append(Scored(num, doc_id, source, align(q_sents, source, fp, query_text=text), 0.0, 0.0))
-    aligned_by = Counter(qi for c in out for qi, *_ in c.alignment.query_sentences)
+    key = group or (lambda num: num)
+    aligned_by = Counter(qi for qi, _ in {(qi, key(c.num)) for c in out for qi, *_ in c.alignment.query_sentences})
     common = {qi for qi, s in enumerate(q_sents) if _is_template(s, df)}
     facts = QueryFacts([len(s.shingles) for s in q_sents], [len(s.raw) for s in q_sents],
                        [han_count(text[s.start : s.end]) for s in q_sents],
@@ -215,6 +225,21 @@ def score_candidates(text: str, ix: TraceIndex, candidates: int = 20) -> list[Sc
         e = c.evidence()
         c.score, c.coverage, c.content = e.score, e.coverage, e.content
     return out
+
+
+def _regrouped(postings: dict[int, list[int]], df: dict[int, int], exclude: int | None,
+               group: Callable[[int], int] | None) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """``postings`` without document ``exclude``, and ``df`` counting ``group``s (see
+    :func:`score_candidates`); a capped (boilerplate) shingle stays capped."""
+    out_p, out_df = {}, {}
+    for h, docs in postings.items():
+        if not docs:  # unseen, or in too many documents to be listed
+            out_p[h], out_df[h] = docs, df[h]
+            continue
+        kept = [d for d in docs if d != exclude]
+        out_p[h] = kept
+        out_df[h] = len({group(d) for d in kept}) if group else len(kept)
+    return out_p, out_df
 
 
 def _is_template(s: Sentence, df: dict[int, int]) -> bool:

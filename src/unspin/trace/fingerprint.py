@@ -170,3 +170,12 @@ def lexicon_vocabulary(lexicon) -> set[str]:
     for w in list(words):
         words.update(c.word for c in lexicon.candidates(w))
     return words
+
+
+def default_fingerprinter(model_path: str | None = None) -> tuple[Fingerprinter, str]:
+    """The fingerprinter a new index gets (``index add``, ``dedup``): the model's lexicon plus the raw
+    Cilin and cnsyn thesauri, raw channel on; and a label of the vocabulary used."""
+    from unspin.model import load_model
+
+    vocab, source = default_vocabulary(lexicon_vocabulary(load_model(model_path).lexicon))
+    return Fingerprinter(vocab, raw_sample=RAW_SAMPLE), source

@@ -77,10 +77,17 @@ def add_on_ray(ix: TraceIndex, docs: Iterable[Doc], replace: bool = False, worke
                address: str | None = None, batch: int = 500,
                progress: Callable[[AddReport], None] | None = None) -> AddReport:
     """:meth:`TraceIndex.add` with the signatures computed on Ray; same result, same report."""
+    return add_signed(ix, sign_on_ray(docs, ix.fingerprinter, workers, address, batch), replace, batch, progress)
+
+
+def add_signed(ix: TraceIndex, batches: Iterable[Signed], replace: bool = False, batch: int = 500,
+               progress: Callable[[AddReport], None] | None = None) -> AddReport:
+    """:meth:`TraceIndex.add` of batches signed elsewhere (Ray actors, ``unspin dedup``'s worker
+    processes) with the index's own fingerprinter; same result, same report."""
     total = AddReport()
     fp = ix.fingerprinter
     try:
-        for signed in sign_on_ray(docs, fp, workers, address, batch):
+        for signed in batches:
             ix.fingerprinter = _Presigned(fp, {doc[1]: h for doc, h in signed})
             part = ix.add([doc for doc, _ in signed], replace=replace, batch=batch)
             for field in ("added", "unchanged", "replaced"):
