@@ -34,6 +34,9 @@ from unspin.trace.index import TraceIndex
 COPY_COVERAGE = 0.8
 """A member covering this share of the kept document, and covered by it as much, is a ``copy``;
 else it is an ``excerpt`` (one holds a part of the other)."""
+WHOLE = 0.8
+"""Where spin decides, only members at least this share of the longest one's length are considered
+(an excerpt reads as natural as its original, but is not it)."""
 SPIN_TIE = 0.05
 """Spin probabilities this close to the lowest count as tied (the longest of them is kept)."""
 
@@ -174,8 +177,8 @@ def choose_kept(members: Sequence[Member], stitched: set[int],
     (``only`` for a cluster of one).  Stitched pages are kept only when nothing else is left.
 
     The rule: the earliest ``date`` among members that have one; else (or among equal dates) the
-    lowest spin probability (``spin`` scores the members; probabilities within :data:`SPIN_TIE`
-    of the lowest tie); else (or among ties) the longest; then the first in input order.
+    lowest spin probability among the members of :data:`WHOLE` length (``spin`` scores them;
+    probabilities within :data:`SPIN_TIE` of the lowest tie); else (or among ties) the longest; then the first in input order.
     """
     if len(members) == 1:
         return members[0].num, "only"
@@ -187,6 +190,8 @@ def choose_kept(members: Sequence[Member], stitched: set[int],
         pool = [m for m in dated if m.date == first]
         reason = "earliest_date"
     if len(pool) > 1 and spin is not None:
+        longest = max(m.chars for m in pool)
+        pool = [m for m in pool if m.chars >= WHOLE * longest]  # an excerpt is not the original
         probs = spin([m.num for m in pool])
         if probs:
             low = min(probs.values())
