@@ -102,12 +102,12 @@ def test_public_table_spin_of_heldout_text_is_restored_and_detected(model, heldo
 
 
 def test_density_needs_more_than_one_odd_word_in_a_snippet():
-    from unspin.decode.document import density_features, public_context
+    from unspin.decode.document import density_features, document_context
 
     one_in_snippet = density_features([0.9], 60)[0]
     many_in_article = density_features([0.9] * 40, 300)[0]
     assert one_in_snippet < 1.0 < many_in_article
-    assert public_context(60, 2, 1, 5)[0] < public_context(300, 60, 40, 5)[0]
+    assert document_context(60, 2, 1, 5)[0] < document_context(300, 60, 40, 5)[0]
 
 
 def test_only_the_article_body_of_a_page_counts(model, heldout_docs):

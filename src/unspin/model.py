@@ -7,6 +7,7 @@ A model is a folder of data files (never pickles: a model folder is something us
     lexicon.tsv.gz       substitution pairs (see unspin.lexicon), and lexicon.bin, a packed copy
     corpus_lm.json.gz    optional bigram counted from a user's corpus (unspin train --corpus)
     trained_on.txt.gz    hashes of the documents the classifiers saw (eval never reuses them)
+    guard.tsv.gz         the meaning guard: contrast characters and antonym pairs (unspin.lexicon.guard)
 
 Loading checks the format number and every checksum before reading a file; a folder from
 an older version (``pairs.pkl``) is refused with a hint to rebuild it, never unpickled.
@@ -28,6 +29,7 @@ import numpy as np
 
 from unspin.errors import ModelError
 from unspin.lexicon import Lexicon
+from unspin.lexicon.guard import EMPTY, Guard
 from unspin.lm import BigramLM, InterpolatedLM, load_kenlm
 from unspin.train.classifier import Trees
 from unspin.train.logistic import Logistic
@@ -53,6 +55,7 @@ class Model:
     path: Path | None = None
     trained_on: frozenset[str] = frozenset()
     meta: dict = field(default_factory=dict)  # provenance kept from meta.json (built_with, learned, ...)
+    guard: Guard = EMPTY  # the meaning guard the lexicon was built with (learned pairs pass it too)
 
     @property
     def edit_threshold(self) -> float:
@@ -66,9 +69,11 @@ class Model:
         """Write the model folder (see module docstring); ``meta`` adds provenance to meta.json."""
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
-        for name in (*LEGACY_FILES, CORPUS_LM, PAIRS, "meta.json"):  # nothing stale survives a rebuild
+        for name in (*LEGACY_FILES, CORPUS_LM, PAIRS, GUARD, "meta.json"):  # nothing stale survives a rebuild
             (out / name).unlink(missing_ok=True)
         self.lexicon.save(out / LEXICON)
+        if self.guard.chars or self.guard.words:
+            self.guard.save(out / GUARD)
         if isinstance(self.lm, InterpolatedLM):
             self.lm.corpus.save(out / CORPUS_LM)
         stages = {"stage1": self.pair_stage1, "stage2": self.pair_stage2}
@@ -88,7 +93,8 @@ class Model:
 FORMAT = 2
 """Model folder format; 1 (``pairs.pkl``, ``corpus_lm.pkl.gz``) is refused."""
 LEXICON, PAIRS, CORPUS_LM, TRAINED_ON = "lexicon.tsv.gz", "pairs.npz", "corpus_lm.json.gz", "trained_on.txt.gz"
-FILES = (LEXICON, "lexicon.bin", PAIRS, CORPUS_LM, TRAINED_ON)
+GUARD = "guard.tsv.gz"  # the meaning guard (unspin.lexicon.guard)
+FILES = (LEXICON, "lexicon.bin", PAIRS, CORPUS_LM, TRAINED_ON, GUARD)
 """Every file a model may hold besides meta.json; each one present must be in its checksums."""
 LEGACY_FILES = ("pairs.pkl", "corpus_lm.pkl.gz")
 MAX_META_BYTES = 16 << 20
@@ -183,6 +189,8 @@ def _load(path: str) -> Model:
         if (p / CORPUS_LM).is_file():
             current = p / CORPUS_LM
             corpus = BigramLM.load(current)
+        current = p / GUARD
+        guard = Guard.load(current) if current.is_file() else EMPTY
         current = p / TRAINED_ON
         trained = frozenset(_read_gzip(current, MAX_META_BYTES).decode().split()) if current.is_file() else frozenset()
     except Exception as exc:  # noqa: BLE001 - a corrupt data file fails in many ways; none is a bug here
@@ -199,7 +207,7 @@ def _load(path: str) -> Model:
     if corpus is not None:
         lm = InterpolatedLM(lm, corpus, float(settings.get("corpus_weight", 0.3)))
     extra = {k: v for k, v in meta.items() if k not in _META_KEYS}
-    return Model(lexicon, lm, pairs.get("stage1"), pairs.get("stage2"), doc, settings, p, trained, extra)
+    return Model(lexicon, lm, pairs.get("stage1"), pairs.get("stage2"), doc, settings, p, trained, extra, guard)
 
 
 def load_model(path: str | Path | None = None) -> Model:

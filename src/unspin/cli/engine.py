@@ -52,15 +52,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         occurs (尺度→标准×3).  Unreadable inputs get a one-line error and exit code 2; the
         others are still scored.
 
-        --format table  spin_p, label, chars, path and evidence, one line per input
+        --format text   spin_p, label, chars, path and evidence, one line per input
         --format jsonl  one {"path", "spin_probability", "label", "chars", "evidence":
                         [{..., "count"}]} object per line""", """
         unspin detect examples/spun.txt examples/original.txt
         unspin detect *.txt --format jsonl > scores.jsonl
         cat page.txt | unspin detect - --threshold 0.8 --evidence 10""")
     p.add_argument("files", nargs="+", metavar="FILE", help="text or HTML files, or - for standard input")
-    p.add_argument("--format", choices=["table", "jsonl"], default="table",
-                   help="table (default) or one JSON object per line")
+    p.add_argument("--format", choices=["text", "jsonl", "table"], default="text",
+                   help="text: a line per input (default; `table` is the old name), or one JSON object per line")
     p.add_argument("--threshold", type=probability, default=DEFAULT_THRESHOLD, metavar="P",
                    help=f"label 'spun' at or above this probability (default {DEFAULT_THRESHOLD})")
     p.add_argument("--evidence", type=int, default=5, metavar="N",
@@ -88,6 +88,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lm", metavar="PATH", help="KenLM model (default: libime zh_CN.lm)")
     p.add_argument("--base-model", metavar="PATH", help="with --corpus: model whose lexicon to start from")
     p.add_argument("--rebuild-lexicon", action="store_true", help="with --corpus: rebuild the lexicon too")
+    p.add_argument("--leave-out", nargs="+", default=[], metavar="FAMILY",
+                   help="spinner families not to train on, to measure on them as unseen "
+                        "(public, mixed, thesaurus, gloss)")
     p.set_defaults(func=cmd_train)
 
     p = add_command(sub, "eval", "measure restore and detect on held-out text spun with real spinner tables", """
@@ -145,7 +148,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
     kwargs = engine_kwargs(args)
     failures = 0
-    if args.format == "table":
+    if args.format in ("text", "table"):
         print(f"{'spin_p':>7}  {'label':<8} {'chars':>7}  path / evidence")
     for path in args.files:
         try:
@@ -172,14 +175,22 @@ def cmd_train(args: argparse.Namespace) -> int:
     refuse_package_folder("--out", args.out)
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise InputError(f"--out {args.out} is a file", hint="pass a folder for the model")
+    from unspin.train.build import FAMILIES
+
+    unknown = set(args.leave_out) - set(FAMILIES)
+    if unknown:
+        raise InputError(f"--leave-out: unknown spinner family {sorted(unknown)[0]!r}",
+                         hint=f"choose from {', '.join(FAMILIES)}")
+    families = tuple(f for f in FAMILIES if f not in args.leave_out)
     base = None
     if args.corpus and not args.rebuild_lexicon:
         from unspin.model import load_model
 
-        base = load_model(args.base_model).lexicon
+        base = load_model(args.base_model)
     train(args.out, corpus=args.corpus, text_field=args.text_field,
-          max_docs=args.max_docs, seed=args.seed, lm_path=args.lm, base_lexicon=base,
-          progress=lambda m: print(m, file=sys.stderr))
+          max_docs=args.max_docs, seed=args.seed, lm_path=args.lm,
+          base_lexicon=base.lexicon if base else None, base_guard=base.guard if base else None,
+          families=families, progress=lambda m: print(m, file=sys.stderr))
     return 0
 
 

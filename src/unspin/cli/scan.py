@@ -52,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --index: also add origins, the K best sources (default: the best only)")
     p.add_argument("--trace-flagged", action="store_true",
                    help="with --index: trace only records labelled spun (others: origin_reason not_flagged)")
+    p.add_argument("--learn", action="store_true",
+                   help="with --index: add the traced copy's swaps (origin.substitutions); "
+                        "`unspin learn-pairs OUT --out DIR` then teaches a model that spinner's pairs")
     add_model_options(p)
     p.set_defaults(func=cmd_scan)
 
@@ -67,6 +70,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         shard_size=args.shard_size, engine=args.engine, address=args.address, plot=args.plot,
         summary_json=args.summary_json, overwrite=args.overwrite, index=args.index,
         trace_top=1 if args.trace_top is None else args.trace_top, trace_flagged=args.trace_flagged,
+        learn=args.learn,
     )
     if args.workers is not None:
         opts.workers = args.workers

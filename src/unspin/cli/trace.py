@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from collections import Counter
 from contextlib import closing
 from typing import TYPE_CHECKING
 
@@ -91,13 +92,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoding", metavar="NAME", help="input encoding (default: detect UTF-8/GBK/Big5)")
     p.set_defaults(func=cmd_trace)
 
-    p = add_command(sub, "learn-pairs", "fold traced substitutions into a copy of a model", """
+    p = add_command(sub, "learn-pairs", "fold a spinner's pairs into a copy of a model", """
         Add the substitutions that `unspin trace` observed (or a spun<TAB>original[<TAB>count]
-        list) to a copy of a model, so that restore and detect know those spinner pairs.""", """
+        list) to a copy of a model, so that restore and detect know those spinner pairs.
+        With --pages, learn them from a batch of one source's spun pages alone, no originals
+        needed: a spinner applies one table everywhere, so its pairs recur across pages
+        (each learned pair is printed as spun<TAB>original<TAB>pages).""", """
         unspin learn-pairs proof1.json proof2.json --out my-model --min-count 2
+        unspin learn-pairs --pages site/*.html --out site-model   # 50+ pages of one site work best
         unspin restore article.txt --model my-model""")
-    p.add_argument("evidence", nargs="+", metavar="FILE",
+    p.add_argument("evidence", nargs="*", metavar="FILE",
                    help="`unspin trace --format json` outputs and/or spun<TAB>original[<TAB>count] files")
+    p.add_argument("--pages", nargs="+", metavar="FILE",
+                   help="pages of one source: .txt/.html files (one page each), .jsonl (a page per record), folders")
+    p.add_argument("--min-pages", type=int, default=3,
+                   help="with --pages: least pages a pair must be the best reading on (default 3)")
+    p.add_argument("--encoding", metavar="NAME", help="--pages encoding (default: detect UTF-8/GBK/Big5)")
     p.add_argument("--out", required=True, metavar="DIR", help="new model folder to write")
     p.add_argument("--model", metavar="PATH", help="base model (default: the built-in model)")
     p.add_argument("--min-count", type=int, default=1, help="least times a pair must be seen (default 1)")
@@ -234,11 +244,33 @@ def _print_traced(traced: Traced, args: argparse.Namespace, batch: bool = False)
         print(head + body + ("\n" if batch else ""), flush=batch)
 
 
+def _learn_pages(args: argparse.Namespace) -> Counter:
+    """``(spun, original) -> pages`` learned from ``--pages`` (each learned pair printed as TSV)."""
+    from unspin.model import load_model
+    from unspin.train.pages import learn_from_pages, read_pages
+
+    if args.min_pages < 1:
+        raise InputError(f"--min-pages must be at least 1, not {args.min_pages}")
+    pages = read_pages(args.pages, args.encoding)
+    if not pages:
+        raise InputError("--pages: no readable page", hint="pass .txt/.html/.jsonl files of one site's pages")
+    learned = learn_from_pages(pages, load_model(args.model), min_pages=args.min_pages)
+    for p in learned:
+        print(f"{p.spun}\t{p.original}\t{p.pages}")
+    print(f"{len(learned):,} pairs learned from {len(pages):,} pages", file=sys.stderr)
+    return Counter({(p.spun, p.original): p.pages for p in learned})
+
+
 def cmd_learn_pairs(args: argparse.Namespace) -> int:
     from unspin.trace.learn import learn_model, read_evidence
 
     refuse_package_folder("--out", args.out)
-    summary = learn_model(read_evidence(args.evidence), args.out, args.model, args.min_count)
+    if not args.evidence and not args.pages:
+        raise InputError("nothing to learn from", hint="pass trace outputs / pair files, or --pages FILE...")
+    pairs = read_evidence(args.evidence) if args.evidence else Counter()
+    if args.pages:
+        pairs.update(_learn_pages(args))
+    summary = learn_model(pairs, args.out, args.model, args.min_count)
     print(f"{summary['pairs_seen']:,} observed pairs, {summary['pairs_added']:,} new lexicon pairs; "
           f"model written to {args.out}")
     return 0

@@ -18,6 +18,8 @@ PAIR_FEATURES = [
     "freq_ratio", "log_freq_spun", "shared_char", "len_diff", "original_present",
     # added by the decoder: how odd the spun word reads among all its candidates
     "public", "contains", "spun_is_public_original", "public_reverse",
+    # generic channel features that carry over to pairs no table holds
+    "gloss", "doubtful", "same_pos",
     # added by the decoder: how odd the spun word reads among all its candidates
     "odd_frac", "odd_mean", "n_candidates_kept", "delta_rank", "freq_rank_spun", "fanout_orig", "fanout_spun",
 ]
@@ -33,6 +35,7 @@ def pair_matrix(
     deltas: list[list[float]], margins: list[float], sources: list[int], sims: list[float],
     freq_spun: list[int], freq_orig: list[int], shared: list[bool], len_diff: list[int],
     present: list[bool], contains: list[bool], rewritten: list[bool], reverse: list[bool],
+    same_pos: list[float],
 ) -> np.ndarray:
     """One row per hypothesis ``spun <- original`` pooled over its occurrences (see PAIR_FEATURES)."""
     n = len(deltas)
@@ -52,6 +55,7 @@ def pair_matrix(
         np.asarray(shared, float), np.asarray(len_diff, float), np.asarray(present, float),
         (src & Source.PUBLIC) > 0, np.asarray(contains, float), np.asarray(rewritten, float),
         np.asarray(reverse, float),
+        (src & Source.GLOSS) > 0, (src & Source.DOUBTFUL) > 0, np.asarray(same_pos, float),
     ]
     X = np.column_stack([np.asarray(c, dtype=float) for c in cols])
     X[:, :6] = np.clip(X[:, :6], -15, 15)

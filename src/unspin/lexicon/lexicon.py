@@ -32,6 +32,9 @@ class Source(IntFlag):
     LEARNED = 16
     TABLE = 32  # a directed spun -> original entry the user asserts: always applied
     PUBLIC = 64  # the public 伪原创 table (known part): real spinners' lineage, still only a candidate
+    GLOSS = 128  # the words share an English gloss (CC-CEDICT): a translation round trip's pair
+    DOUBTFUL = 256  # not a source but a warning: no shared gloss, no thesaurus link (may change meaning)
+    POS_DIFFERS = 512  # not a source: jieba tags the two words with different parts of speech
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,10 +35,19 @@ HELDOUT_SHARE = 0.3
 Part = Literal["all", "known", "heldout"]
 
 
+def _digest(a: str, b: str) -> str:
+    return hashlib.sha1("\t".join(sorted((a, b))).encode("utf-8")).hexdigest()
+
+
 def is_heldout_pair(a: str, b: str) -> bool:
     """True when the pair ``{a, b}`` (either direction) is in the fixed held-out 30%."""
-    key = "\t".join(sorted((a, b))).encode("utf-8")
-    return int(hashlib.sha1(key).hexdigest()[:8], 16) % 1000 < HELDOUT_SHARE * 1000
+    return int(_digest(a, b)[:8], 16) % 1000 < HELDOUT_SHARE * 1000
+
+
+def pair_bucket(a: str, b: str, n: int) -> int:
+    """The pair ``{a, b}``'s bucket among ``n`` (other hash bits than the held-out split, so the
+    buckets cut across it): training hides one bucket of pairs at a time."""
+    return int(_digest(a, b)[8:16], 16) % n
 
 
 def read_table(path: str | Path) -> list[tuple[str, str]]:

@@ -46,6 +46,7 @@ class ScanOptions:
     index: str | None = None  # a trace index folder: every record gets its best source (``origin``)
     trace_top: int = 1  # with ``index``: more than 1 also adds ``origins``, the K best sources
     trace_flagged: bool = False  # with ``index``: trace only records labelled spun
+    learn: bool = False  # with ``index``: the traced copy's swaps go in ``origin.substitutions`` (learn-pairs reads them)
 
     @property
     def rejects_path(self) -> str:
@@ -81,6 +82,8 @@ class ScanOptions:
         if self.index:  # an index written to since (documents added) would give shards of two indexes
             d["index"] = _index_id(self.index)
             d["trace_top"], d["trace_flagged"] = self.trace_top, self.trace_flagged
+            if self.learn:
+                d["learn"] = True
         return d
 
 

@@ -53,8 +53,8 @@ def check_index(opts: ScanOptions) -> None:
     """With ``--index``: open the index once now, so a missing, corrupt or foreign index is one
     :class:`IndexError_` line before any work (workers open it again, read-only, for themselves)."""
     if not opts.index:
-        if opts.trace_top != 1 or opts.trace_flagged:
-            raise UnspinError("--trace-top and --trace-flagged need --index",
+        if opts.trace_top != 1 or opts.trace_flagged or opts.learn:
+            raise UnspinError("--trace-top, --trace-flagged and --learn need --index",
                               hint="add --index DIR, a trace index built with `unspin index add`")
         return
     if opts.trace_top < 1:

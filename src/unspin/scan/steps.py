@@ -107,7 +107,9 @@ def origin_record(m: Match) -> dict[str, Any]:
 def origin(doc: Doc, opts: ScanOptions) -> Doc:
     """With ``--index``: add the text's best indexed source as ``origin`` (``None`` when there is
     none, ``origin_reason`` saying why: ``no_match``, ``not_flagged`` or ``error: ...``), and the
-    ``--trace-top`` best as ``origins`` when more than one is asked for.
+    ``--trace-top`` best as ``origins`` when more than one is asked for.  With ``--learn``, the
+    best source's swaps (``origin.substitutions``: spun, original, count), which
+    ``unspin learn-pairs`` folds into a model.
 
     A record that cannot be traced keeps its score; only a broken index (``IndexError_``)
     stops the scan, since it would fail every record alike.
@@ -122,7 +124,7 @@ def origin(doc: Doc, opts: ScanOptions) -> Doc:
         reason: str | None = "not_flagged"
     else:
         try:
-            traced = trace_one((doc.id, doc.text, None), resolve_index(opts.index), opts.trace_top, swaps=False)
+            traced = trace_one((doc.id, doc.text, None), resolve_index(opts.index), opts.trace_top, swaps=opts.learn)
         except IndexError_:
             raise
         except Exception as exc:  # noqa: BLE001 - one record the tracer fails on keeps its score
@@ -133,6 +135,8 @@ def origin(doc: Doc, opts: ScanOptions) -> Doc:
             else:
                 matches = [origin_record(m) for m in traced.result.matches]
                 reason = None if matches else "no_match"
+                if opts.learn and matches:  # the proof's swaps, for `unspin learn-pairs scores.jsonl`
+                    matches[0]["substitutions"] = traced.result.matches[0].to_dict()["substitutions"]
     doc.result["origin"] = matches[0] if matches else None
     doc.result["origin_reason"] = reason
     if opts.trace_top > 1:

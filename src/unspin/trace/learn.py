@@ -1,7 +1,8 @@
 """``unspin learn-pairs``: fold a spinner's observed swaps into a copy of a model.
 
 Evidence is read from ``unspin trace --format json`` outputs (every match's
-``substitutions``) and from user TSV files (``spun<TAB>original[<TAB>count]``).  Pairs
+``substitutions``), from ``unspin scan --index --learn`` records (``origin.substitutions``)
+and from user TSV files (``spun<TAB>original[<TAB>count]``).  Pairs
 seen at least ``min_count`` times are added to the lexicon as :attr:`Source.LEARNED`,
 which the decoder trusts like user pairs.
 
@@ -47,11 +48,16 @@ def _from_json(text: str, p: Path) -> Counter[tuple[str, str]]:
             continue
         try:
             obj = json.loads(line)
-            for m in obj["matches"]:
+            if "matches" not in obj and "origin" in obj:  # a record of `unspin scan --index --learn`
+                matches = [obj["origin"]] if obj["origin"] and "substitutions" in obj["origin"] else []
+            else:
+                matches = obj["matches"]
+            for m in matches:
                 for s in m["substitutions"]:
                     out[(str(s["spun"]), str(s["original"]))] += int(s.get("count", 1))
         except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"{p}:{n}: not an `unspin trace --format json` output ({exc})") from None
+            raise InputError(f"{p}:{n}: not an `unspin trace --format json` or `unspin scan --index --learn` "
+                             f"output ({exc})") from None
     return out
 
 
@@ -83,7 +89,8 @@ def learn_model(pairs: Counter[tuple[str, str]], out: str | Path, base: str | Pa
                 min_count: int = 1) -> dict:
     """Write a copy of model ``base`` to ``out`` with ``pairs`` folded in; return a summary.
 
-    The base model is loaded (format and checksums verified) and the copy is written by
+    Pairs the base model's meaning guard calls reversals are left out.  The base model is
+    loaded (format and checksums verified) and the copy is written by
     :meth:`Model.save`: no file of the base is copied as is.  The copy is built in
     ``OUT.partial`` and renamed; an existing ``OUT.partial`` is refused, never deleted.
     """
@@ -99,9 +106,12 @@ def learn_model(pairs: Counter[tuple[str, str]], out: str | Path, base: str | Pa
         raise InputError(f"{tmp} exists (left by an interrupted run?)",
                          hint="remove it yourself, or pass another folder to --out")
     model = load_model(src)
-    learned = fold_pairs(model.lexicon, pairs, min_count)
+    # a proof shows a reversing swap (上面 -> 下面) on its own copy; applied elsewhere it would turn
+    # natural words into their opposites: the model's meaning guard keeps such pairs out
+    safe = Counter({k: n for k, n in pairs.items() if not model.guard.reverses(*k)})
+    learned = fold_pairs(model.lexicon, safe, min_count)
     summary = {"base": str(src), "pairs_seen": len(pairs), "min_count": min_count,
-               "pairs_added": len(learned) - len(model.lexicon)}
+               "pairs_refused_by_guard": len(pairs) - len(safe), "pairs_added": len(learned) - len(model.lexicon)}
     prior = model.meta.get("learned")
     meta = {**model.meta, "learned": [*(prior if isinstance(prior, list) else []), summary]}
     try:

