@@ -463,16 +463,18 @@ def cluster(entries: list[Entry], traced: dict[int, Traced]) -> tuple[UnionFind,
     n = max((e.num for e in entries), default=-1) + 1
     stitched = stitched_pages(traced)
     uf = components(n, traced, stitched)
-    pages: dict[int, list[int]] = {}
-    for s in sorted(stitched):
-        roots: list[int] = []
+    def roots(s: int) -> list[int]:
+        found: list[int] = []
         for link in sorted(traced[s].links, key=lambda x: (-x.coverage, -x.score, x.num)):
-            if link.num not in stitched and uf.find(link.num) not in roots:
-                roots.append(uf.find(link.num))
-        if len(roots) >= 2:
-            pages[s] = roots
-        elif roots:
-            uf.union(s, roots[0])
+            if link.num not in stitched and uf.find(link.num) not in found:
+                found.append(uf.find(link.num))
+        return found
+
+    for s in sorted(stitched):  # a page whose sources are all in one cluster is an ordinary member of it
+        r = roots(s)
+        if len(r) == 1:
+            uf.union(s, r[0])
+    pages = {s: r for s in sorted(stitched) if len(r := roots(s)) >= 2}  # after every union: roots are final
     return uf, pages, n
 
 
