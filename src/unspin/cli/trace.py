@@ -116,11 +116,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _fingerprinter_factory(model_path: str | None):
     def make():
-        from unspin.model import load_model
-        from unspin.trace.fingerprint import RAW_SAMPLE, Fingerprinter, default_vocabulary, lexicon_vocabulary
+        from unspin.trace.fingerprint import default_fingerprinter
 
-        vocab, source = default_vocabulary(lexicon_vocabulary(load_model(model_path).lexicon))
-        return Fingerprinter(vocab, raw_sample=RAW_SAMPLE), source
+        return default_fingerprinter(model_path)  # the model's lexicon words: never what is installed
 
     return make
 

@@ -1,8 +1,9 @@
 """Fingerprints that survive spinning: character shingles over what no thesaurus can swap.
 
 A spinner only replaces words it finds in its synonym table, and writes words from that
-table.  So we *mask* every word of a large substitution vocabulary (the model's lexicon
-plus the raw Cilin and cnsyn thesauri) by greedy longest match, keep the remaining
+table.  So we *mask* every word of a large substitution vocabulary (every word of the model's
+lexicon, which ships with the model: what a new index masks depends on the model alone, never
+on which optional packages are installed) by greedy longest match, keep the remaining
 characters (names, numbers, rare words, function characters) as the *anchor string*,
 and take its ``k``-character shingles.  A spun copy and its source share most of them.
 
@@ -149,19 +150,14 @@ def keep_sampled(ids: np.ndarray, sample: int) -> np.ndarray:
 
 
 def default_vocabulary(lexicon_words: Iterable[str]) -> tuple[frozenset[str], str]:
-    """Lexicon words plus the raw Cilin and cnsyn thesauri when installed; and a label of what was used."""
-    from unspin.errors import ModelError
-    from unspin.lexicon import sources
+    """The masked vocabulary of a new index and its label: the model's lexicon words, nothing else.
 
-    vocab = set(lexicon_words)
-    used = ["lexicon"]
-    for name, loader in (("cilin", sources.cilin), ("cnsyn", sources.cnsyn)):
-        try:
-            vocab.update(w for g in loader() for w in g)
-            used.append(name)
-        except ModelError:
-            pass
-    return frozenset(vocab), "+".join(used)
+    It used to add the raw Cilin and cnsyn thesauri when their packages were importable, so a core
+    install and one with the ``data`` extra built different indexes from the same model and input
+    (issue 18), and a copy traced with one was missed by the other.  The vocabulary is stored in
+    the index, so indexes built that way keep the vocabulary they were built with.
+    """
+    return frozenset(lexicon_words), "lexicon"
 
 
 def lexicon_vocabulary(lexicon) -> set[str]:
@@ -173,8 +169,8 @@ def lexicon_vocabulary(lexicon) -> set[str]:
 
 
 def default_fingerprinter(model_path: str | None = None) -> tuple[Fingerprinter, str]:
-    """The fingerprinter a new index gets (``index add``, ``dedup``): the model's lexicon plus the raw
-    Cilin and cnsyn thesauri, raw channel on; and a label of the vocabulary used."""
+    """The fingerprinter a new index gets (``index add``, ``dedup``): the model's lexicon words
+    (:func:`default_vocabulary`), raw channel on; and a label of the vocabulary used."""
     from unspin.model import load_model
 
     vocab, source = default_vocabulary(lexicon_vocabulary(load_model(model_path).lexicon))
