@@ -154,8 +154,52 @@ def _load_pairs(path: Path) -> dict[str, Trees]:
     with np.load(path, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
     stages = {k.split(".", 1)[0] for k in arrays}
-    return {s: Trees.from_dict({k.split(".", 1)[1]: a for k, a in arrays.items() if k.startswith(s + ".")})
+    widths = _feature_widths()
+    return {s: Trees.from_dict({k.split(".", 1)[1]: a for k, a in arrays.items() if k.startswith(s + ".")},
+                               widths[s])
             for s in stages & {"stage1", "stage2"}}
+
+
+def _feature_widths() -> dict[str, int]:
+    """How many features the decoder gives each classifier (a tree splitting on a feature past
+    them would read another row's values)."""
+    from unspin.decode.decision import density_features, document_context
+    from unspin.decode.features import DOC_FEATURES, PAIR_FEATURES
+
+    pair = len(PAIR_FEATURES)
+    return {"stage1": pair, "stage2": pair + len(density_features([], 1)) + len(document_context(1, 0, 0, 0)),
+            "doc": len(DOC_FEATURES)}
+
+
+_SETTINGS = {
+    # name: (allowed types, least, greatest); every one optional
+    "edit_threshold": ((int, float), 0.0, 1.0),
+    "context_pass": ((int, float, type(None)), 0.0, 1.0),
+    "corpus_weight": ((int, float), 0.0, 1.0),
+    "max_candidates": ((int,), 1, 1000),
+    "seed": ((int, type(None)), -(2**63), 2**63),
+    "lm_path": ((str, type(None)), None, None),
+}
+
+
+def _check_settings(settings: object, where: Path) -> dict:
+    """``settings`` of meta.json when every known field has its type and range; else one-line
+    :class:`ModelError` naming the field (unknown fields are kept: a newer unspin may add some)."""
+    if not isinstance(settings, dict):
+        raise ModelError(f"model file {where} has no valid settings", hint=_REBUILD)
+    for name, (types, low, high) in _SETTINGS.items():
+        if name not in settings:
+            continue
+        value = settings[name]
+        ok = isinstance(value, types) and not isinstance(value, bool)
+        if ok and low is not None and value is not None:
+            ok = bool(low <= value <= high)  # False for NaN
+        if not ok:
+            shown = repr(value) if isinstance(value, (int, float, str, type(None))) else type(value).__name__
+            bound = f" between {low} and {high}" if low is not None else ""
+            raise ModelError(f"model file {where}: setting {name} = {shown[:80]} is not a valid "
+                             f"{'/'.join(t.__name__ for t in types if t is not type(None))}{bound}", hint=_REBUILD)
+    return settings
 
 
 def _read_gzip(path: Path, max_bytes: int) -> bytes:
@@ -170,9 +214,7 @@ def _read_gzip(path: Path, max_bytes: int) -> bytes:
 def _load(path: str) -> Model:
     p = Path(path)
     meta = _read_meta(p)
-    settings = meta.get("settings") or {}
-    if not isinstance(settings, dict):
-        raise ModelError(f"model file {p / 'meta.json'} has no valid settings", hint=_REBUILD)
+    settings = _check_settings(meta.get("settings") or {}, p / "meta.json")
     lm_path = settings.get("lm_path")
     if lm_path is not None and (not isinstance(lm_path, str) or not Path(lm_path).is_file()):
         raise ModelError(f"model at {p} names a language model that is not a file: {lm_path!r}",
@@ -184,7 +226,7 @@ def _load(path: str) -> Model:
         current = p / PAIRS
         pairs = _load_pairs(current) if current.is_file() else {}
         current = p / "meta.json"
-        doc = Logistic.from_dict(meta["doc"]) if meta.get("doc") else None
+        doc = Logistic.from_dict(meta["doc"], _feature_widths()["doc"]) if meta.get("doc") else None
         corpus = None
         if (p / CORPUS_LM).is_file():
             current = p / CORPUS_LM

@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntFlag
+from itertools import chain
 from pathlib import Path
 
 
@@ -164,21 +165,122 @@ MAX_PACKED_BYTES = 200_000_000
 
 def _read_packed(path: Path) -> dict:
     """The packed lexicon: decompressed with a size cap, and checked to be plain data of the
-    expected shape (``spun -> (words, flags, similarities)``) before use."""
+    expected shape (``spun -> (words, flags, similarities)``: a string to three equal-length tuples
+    of strings, integers and numbers) before use.  Every check looks at a fixed depth by type and
+    prints nothing of the file: a crafted file of nested, shared tuples (small on disk,
+    astronomically large when walked or printed) is refused at once.
+
+    ``marshal.loads`` itself hashes every key of the dict, and a key that is a tuple of shared
+    tuples takes forever to hash (inside one C call, deaf to signals): so a file from outside the
+    installed package is first walked by :func:`_safe_shape`, which admits only the lexicon's
+    shape (about 1 s for the built-in model's 870,000 pairs; the package's own model is code's
+    peer and is not walked)."""
     d = zlib.decompressobj()
     raw = d.decompress(path.read_bytes(), MAX_PACKED_BYTES)
     if d.unconsumed_tail or not d.eof:
         raise ValueError(f"{path.name} is truncated or decompresses to over {MAX_PACKED_BYTES:,} bytes")
+    if not path.resolve().is_relative_to(_PACKAGE) and not _safe_shape(raw):
+        raise ValueError(f"{path.name} does not hold a lexicon (spun word -> words, flags, similarities)")
     data = marshal.loads(raw)
-    if not isinstance(data, dict):
+    if type(data) is not dict:
         raise ValueError(f"{path.name} does not hold a lexicon")
-    for spun, row in data.items():
-        ok = isinstance(spun, str) and isinstance(row, tuple) and len(row) == 3
-        if not ok or not all(isinstance(col, tuple) and len(col) == len(row[0]) for col in row):
-            raise ValueError(f"{path.name} does not hold a lexicon (entry {spun!r})")
-        if not all(isinstance(w, str) for w in row[0]) or not all(isinstance(f, int) for f in row[1]):
-            raise ValueError(f"{path.name} does not hold a lexicon (entry {spun!r})")
+    rows = list(data.values())
+    ok = set(map(type, data)) <= {str} and set(map(type, rows)) <= {tuple}
+    ok = ok and all(len(r) == 3 and len(r[0]) == len(r[1]) == len(r[2]) for r in rows)
+    ok = ok and set(map(type, chain.from_iterable(rows))) <= {tuple}
+    for col, kinds in enumerate(({str}, {int}, {float, int})):  # by type, never isinstance: no subclasses
+        ok = ok and set(map(type, chain.from_iterable(r[col] for r in rows))) <= kinds
+    if not ok:
+        raise ValueError(f"{path.name} does not hold a lexicon (spun word -> words, flags, similarities)")
     return data
+
+
+_STR1 = frozenset((0x75, 0x74, 0x61, 0x41, 0xF5, 0xF4, 0xE1, 0xC1))  # 4-byte length
+_STR2 = frozenset((0x7A, 0x5A, 0xFA, 0xDA))  # 1-byte length
+_FIXED = {5: b"\x72\x69\xe9", 9: b"\x67\xe7"}
+"""Type codes of 5-byte tokens (reference, int) and of 9-byte ones (float)."""
+_PACKAGE = Path(__file__).resolve().parents[1]
+"""The installed package: a model inside it is as trusted as the code."""
+
+
+def _safe_shape(raw: bytes) -> bool:
+    """Whether ``raw`` is a marshal stream of exactly the packed lexicon's shape: a dict of string
+    keys (or references to strings) to a 3-tuple of tuples of strings, integers and floats.  Walks
+    the bytes once, building nothing; what it admits ``marshal.loads`` reads in linear time."""
+    n = len(raw)
+    if n < 2 or raw[0] not in (0x7B, 0xFB) or raw[-1] != 0x30:
+        return False
+    is_str = bytearray(b"\0" if raw[0] & 0x80 else b"")  # per ref slot: 1 when it holds a string
+    frm = int.from_bytes
+    i, end = 1, n - 1
+    str1, str2 = _STR1, _STR2
+    try:
+        while i < end:
+            c = raw[i]  # the key: a string, or a reference to one (never a container: hashing it could run forever)
+            if c in str1:
+                i += 5 + frm(raw[i + 1 : i + 5], "little")
+                if c & 0x80:
+                    is_str.append(1)
+            elif c in str2:
+                i += 2 + raw[i + 1]
+                if c & 0x80:
+                    is_str.append(1)
+            elif c == 0x72:
+                if not is_str[frm(raw[i + 1 : i + 5], "little")]:
+                    return False
+                i += 5
+            else:
+                return False
+            if raw[i] & 0x7F != 0x29 or raw[i + 1] != 3:  # the value: a 3-tuple of tuples
+                return False
+            if raw[i] & 0x80:
+                is_str.append(0)
+            i += 2
+            for col in range(3):
+                c = raw[i]
+                if c & 0x7F == 0x29:
+                    m, i = raw[i + 1], i + 2
+                elif c & 0x7F == 0x28:
+                    m, i = frm(raw[i + 1 : i + 5], "little"), i + 5
+                else:
+                    return False
+                if c & 0x80:
+                    is_str.append(0)
+                if col == 0:  # words
+                    for _ in range(m):
+                        c = raw[i]
+                        if c == 0x72:
+                            i += 5
+                        elif c in str1:
+                            i += 5 + frm(raw[i + 1 : i + 5], "little")
+                            if c & 0x80:
+                                is_str.append(1)
+                        elif c in str2:
+                            i += 2 + raw[i + 1]
+                            if c & 0x80:
+                                is_str.append(1)
+                        else:
+                            return False
+                    continue
+                size = 5 if col == 1 else 9
+                codes = raw[i : i + size * m : size]
+                if len(codes) == m and not codes.translate(None, _FIXED[size]):  # all one width: at once
+                    is_str.extend(bytes(m - codes.count(0x72) - codes.count(0x69) - codes.count(0x67)))
+                    i += size * m
+                    continue
+                for _ in range(m):  # mixed widths: one by one
+                    c = raw[i]
+                    if c in (0x72, 0x69, 0xE9):
+                        i += 5
+                    elif c in (0x67, 0xE7) and col == 2:
+                        i += 9
+                    else:
+                        return False
+                    if c & 0x80:
+                        is_str.append(0)
+    except IndexError:
+        return False
+    return i == end
 
 
 def _packed_path(path: str | Path) -> str:

@@ -36,6 +36,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
 import zlib
@@ -59,8 +60,10 @@ FORMAT = 2
 """Index format: 2 added ``docs.meta`` (title, url, date, ``--meta`` fields); format 1 is still read."""
 MAX_DOC_CHARS = 1_000_000
 """Largest document ``add`` accepts (longer ones are skipped with a message: split them)."""
-MAX_VOCAB_BYTES = 64 << 20
-"""Largest masked vocabulary accepted from an index, uncompressed."""
+MAX_VOCAB_BYTES = 32 << 20
+MAX_VOCAB_WORDS = 2_000_000
+"""Largest masked vocabulary accepted from an index, uncompressed and in words (the model's lexicon
+has 71,000; 2,000,000 words take about 250 MB of memory)."""
 _BATCH_CHARS = 64_000_000
 """``add`` writes a batch early once it holds this many characters (memory stays bounded)."""
 MIN_BATCH = 2000
@@ -175,11 +178,22 @@ class TraceIndex:
                 rows = dict(conn.execute("SELECT key, value FROM settings").fetchall())
             try:
                 settings = json.loads(rows["meta"])
-                k, sample = int(settings["k"]), int(settings["sample"])
-                raw_sample = int(settings.get("raw_sample", 0))  # 0: built before the raw channel
-                if not (1 <= k <= 16 and 1 <= sample <= 1 << 16 and 0 <= raw_sample <= 1 << 16):
-                    raise ValueError(f"shingle settings k={k}, sample={sample}, raw_sample={raw_sample} out of range")
-                fp = _fingerprinter(bytes(rows["vocabulary"]), k, sample, raw_sample)
+                if not isinstance(settings, dict):
+                    raise ValueError("its settings are not an object")
+                k, sample = settings["k"], settings["sample"]
+                raw_sample = settings.get("raw_sample", 0)  # 0: built before the raw channel
+                size = settings.get("vocabulary_size")
+                if not all(type(v) is int for v in (k, sample, raw_sample, size)):
+                    raise ValueError("its shingle settings and vocabulary size must be whole numbers")
+                if not (1 <= k <= 16 and 1 <= sample <= 1 << 16 and 0 <= raw_sample <= 1 << 16
+                        and 0 <= size <= MAX_VOCAB_WORDS):
+                    raise ValueError(f"settings k={k}, sample={sample}, raw_sample={raw_sample}, vocabulary_size="
+                                     f"{size} out of range")
+                if not isinstance(rows["vocabulary"], bytes):
+                    raise ValueError("its vocabulary is not a compressed blob")
+                fp = _fingerprinter(rows["vocabulary"], k, sample, raw_sample)
+                if len(fp.vocabulary) != size:
+                    raise ValueError(f"its vocabulary holds {len(fp.vocabulary):,} words, its settings say {size:,}")
             except (KeyError, TypeError, ValueError, RecursionError, zlib.error) as exc:
                 raise IndexError_(f"trace index at {p} is corrupt: {str(exc)[:200]}", hint=_REBUILD) from None
             fmt = settings.get("format")
@@ -317,6 +331,8 @@ class TraceIndex:
         with _sql_errors(self.path, "read"):
             for chunk, args in _chunks(hashes):
                 for h, n, listed in self.conn.execute(_lookup_sql(len(chunk)), (max_df, *args)).fetchall():
+                    if listed is not None and not (isinstance(listed, str) and _NUMBERS.fullmatch(listed)):
+                        raise ValueError(f"postings of {h} hold a document number that is not a whole number")
                     found[h] = (n, listed)
         return {h: found.get(h, (0, None)) for h in hashes}
 
@@ -336,7 +352,9 @@ class TraceIndex:
             row = self.conn.execute("SELECT id, text FROM docs WHERE num = ?", (num,)).fetchone()
             if row is None:
                 raise IndexError_(f"document #{num} missing from the index at {self.path}")
-            return str(row[0]), _unpack(row[1])
+            if not isinstance(row[0], str):
+                raise ValueError(f"document #{num} has an id of type {type(row[0]).__name__}")
+            return row[0], _unpack(row[1])
 
     def metadata(self, num: int) -> dict[str, str]:
         """Title, url, date and other fields stored for document number ``num`` (``{}`` when none)."""
@@ -345,7 +363,7 @@ class TraceIndex:
         with _sql_errors(self.path, "read"):
             row = self.conn.execute("SELECT meta FROM docs WHERE num = ?", (num,)).fetchone()
         try:
-            meta = json.loads(row[0]) if row and row[0] else {}
+            meta = json.loads(row[0]) if row and isinstance(row[0], str) and row[0] else {}
         except (ValueError, RecursionError):
             return {}
         return _clean_meta(meta) if isinstance(meta, dict) else {}
@@ -565,7 +583,10 @@ def _leave_wal(conn: sqlite3.Connection) -> None:
 def _fingerprinter(vocab_blob: bytes, k: int, sample: int, raw_sample: int = 0) -> Fingerprinter:
     """The fingerprinter of a stored vocabulary: indexes built together (the shards of one index)
     share one object, loaded once."""
-    return Fingerprinter(frozenset(_unpack(vocab_blob, MAX_VOCAB_BYTES).split("\n")), k, sample, raw_sample)
+    text = _unpack(vocab_blob, MAX_VOCAB_BYTES)
+    if text.count("\n") >= MAX_VOCAB_WORDS:
+        raise ValueError(f"its vocabulary holds over {MAX_VOCAB_WORDS:,} words")
+    return Fingerprinter(frozenset(text.split("\n") if text else ()), k, sample, raw_sample)
 
 
 _LOOKUP_CHUNK = 256
@@ -595,12 +616,18 @@ def _lookup_sql(n: int) -> str:
             f"LIMIT ?1 + 1)) AS n FROM (VALUES {values}) AS q) AS t")
 
 
+_NUMBERS = re.compile(r"-?[0-9]{1,19}(?:,-?[0-9]{1,19})*")
+"""A comma-joined list of document numbers (as postings hold them: integers)."""
+
+
 def _parse(listed: str | None) -> list[int]:
     return list(map(int, listed.split(","))) if listed else []
 
 
 def _unpack(blob: bytes, max_bytes: int = 4 * MAX_DOC_CHARS) -> str:
     """Decompress a stored text, refusing more than ``max_bytes`` (a zlib bomb)."""
+    if not isinstance(blob, bytes):  # a crafted index: text stored as INTEGER or TEXT
+        raise ValueError(f"stored text is of type {type(blob).__name__}, not a compressed blob")
     d = zlib.decompressobj()
     data = d.decompress(blob, max_bytes)
     if d.unconsumed_tail:

@@ -22,6 +22,8 @@ import numpy as np
 _ARRAYS = {"feature": np.int32, "threshold": np.float64, "missing_left": np.bool_, "left": np.int32,
            "right": np.int32, "value": np.float64, "roots": np.int32}
 """The node arrays of :class:`Trees` and their types (the serialised form)."""
+MAX_TREES, MAX_NODES, MAX_DEPTH = 10_000, 4_000_000, 32
+"""Bounds on trees read from a file (training makes 150 trees of depth 6, about 9,000 nodes)."""
 
 
 @dataclass
@@ -80,8 +82,11 @@ class Trees:
         return d
 
     @classmethod
-    def from_dict(cls, d) -> Trees:
-        """Inverse of :meth:`to_dict`; :class:`ValueError` when the arrays do not form valid trees."""
+    def from_dict(cls, d, n_features: int | None = None) -> Trees:
+        """Inverse of :meth:`to_dict`; :class:`ValueError` when the arrays do not form valid trees
+        within bounds (at most :data:`MAX_TREES` trees of :data:`MAX_NODES` nodes in all, depth up
+        to :data:`MAX_DEPTH`, finite leaf values, and split features below ``n_features`` when given):
+        the work of a prediction is bounded by the file, whoever wrote it."""
         arrays = {}
         for name, dtype in _ARRAYS.items():
             a = np.asarray(d[name])
@@ -91,11 +96,22 @@ class Trees:
         n = len(arrays["feature"])
         if any(len(arrays[k]) != n for k in ("threshold", "missing_left", "left", "right", "value")):
             raise ValueError("tree arrays differ in length")
+        if not 1 <= len(arrays["roots"]) <= MAX_TREES or n > MAX_NODES:
+            raise ValueError(f"{len(arrays['roots']):,} trees of {n:,} nodes, over the limits of "
+                             f"1-{MAX_TREES:,} trees and {MAX_NODES:,} nodes")
         links = np.concatenate([arrays["left"], arrays["right"], arrays["roots"]])
         if n == 0 or links.min(initial=0) < 0 or links.max(initial=0) >= n or arrays["feature"].min() < -1:
             raise ValueError("tree node links point outside the tree")
-        baseline, depth = float(d["baseline"]), int(d["depth"])
-        if not np.isfinite(baseline) or not 0 <= depth <= 64:
+        top = int(arrays["feature"].max())
+        if n_features is not None and top >= n_features:
+            raise ValueError(f"a tree splits on feature {top}, out of range ({n_features} features)")
+        if not np.isfinite(arrays["value"]).all():
+            raise ValueError("a tree leaf value is not a finite number")
+        baseline, depth = np.asarray(d["baseline"]), np.asarray(d["depth"])
+        if baseline.shape or depth.shape or baseline.dtype.kind not in "fi" or depth.dtype.kind != "i":
+            raise ValueError("tree baseline or depth is not a single number")
+        baseline, depth = float(baseline), int(depth)
+        if not np.isfinite(baseline) or not 0 <= depth <= MAX_DEPTH:
             raise ValueError(f"tree baseline {baseline} or depth {depth} out of range")
         return cls(**arrays, baseline=baseline, depth=depth)
 

@@ -54,9 +54,29 @@ class Logistic:
         return {"coef": self.coef, "bias": self.bias, "mean": self.mean, "scale": self.scale}
 
     @classmethod
-    def from_dict(cls, d: dict) -> Logistic:
-        """Inverse of :meth:`to_dict`; :class:`ValueError` for anything but equal-length lists of numbers."""
+    def from_dict(cls, d: dict, n_features: int | None = None) -> Logistic:
+        """Inverse of :meth:`to_dict`; :class:`ValueError` for anything but equal-length lists (of
+        ``n_features`` when given) of finite numbers with every scale at least :data:`MIN_SCALE`
+        (a zero scale makes every probability NaN)."""
+        if not isinstance(d, dict) or not all(isinstance(d.get(k), list) for k in ("coef", "mean", "scale")):
+            raise ValueError("detector weights are not an object of coef, mean and scale lists")
+        if any(isinstance(x, bool) or not isinstance(x, (int, float))
+               for k in ("coef", "mean", "scale") for x in d[k][:MAX_FEATURES + 1]):
+            raise ValueError("detector weights are not lists of numbers")
         coef, mean, scale = ([float(x) for x in d[k]] for k in ("coef", "mean", "scale"))
+        bias = d.get("bias")
+        if isinstance(bias, bool) or not isinstance(bias, (int, float)) or not np.isfinite(bias):
+            raise ValueError(f"detector bias {bias!r} is not a finite number")
         if not len(coef) == len(mean) == len(scale) or not all(map(np.isfinite, [*coef, *mean, *scale])):
             raise ValueError("detector weights are not equal-length lists of finite numbers")
-        return cls(coef, float(d["bias"]), mean, scale)
+        if n_features is not None and len(coef) != n_features or not 1 <= len(coef) <= MAX_FEATURES:
+            raise ValueError(f"detector has {len(coef)} weights, expected {n_features or f'1-{MAX_FEATURES}'}")
+        if min(scale) < MIN_SCALE or max(map(abs, [*coef, *mean, *scale, bias])) > MAX_MAGNITUDE:
+            raise ValueError(f"detector scales must be at least {MIN_SCALE} and weights at most {MAX_MAGNITUDE:g}")
+        return cls(coef, float(bias), mean, scale)
+
+
+MAX_FEATURES = 1000
+MIN_SCALE = 1e-9
+"""Smallest scale accepted from a file (``fit`` makes every scale at least 1e-6)."""
+MAX_MAGNITUDE = 1e12
