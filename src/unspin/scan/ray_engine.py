@@ -16,13 +16,12 @@ broken index) comes back to the driver as such and stops the scan with its own m
 
 from __future__ import annotations
 
-import logging
-import os
 import pickle
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from unspin.cluster import connect  # noqa: F401 - the Ray connection, shared with trace and dedup
 from unspin.errors import UnspinError
 from unspin.scan.options import ScanOptions
 from unspin.scan.record import Shard, ShardResult
@@ -57,27 +56,6 @@ class ScanActor:
                     res = exc
             out.append(pickle.dumps(res, protocol=5))
         return {"key": list(batch["key"]), "payload": out}
-
-
-def connect(address: str | None, workers: int) -> bool:
-    """Join the cluster at ``address``, or start a private local instance with ``workers`` CPUs
-    (no dashboard, no usage stats, Ray's own log lines kept off the terminal).
-
-    Returns True if this call connected, so the caller should ``ray.shutdown()`` at the end.
-    """
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # never phone home
-    os.environ.setdefault("RAY_DATA_LOG_LEVEL", "ERROR")  # our summary, not Ray Data's INFO lines
-    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # core-worker notices stay in log files
-    import ray
-
-    if ray.is_initialized():
-        return False
-    common: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
-    if address:
-        ray.init(address=address, **common)
-    else:
-        ray.init(num_cpus=workers, include_dashboard=False, **common)
-    return True
 
 
 def run_ray(opts: ScanOptions, skip: frozenset[str], on_result: Callable[[ShardResult], None],

@@ -39,7 +39,7 @@ class _Signer:
 def sign_on_ray(docs: Iterable[Doc], fp: Fingerprinter, workers: int = 2,
                 address: str | None = None, batch: int = 500) -> Iterator[Signed]:
     """Batches of ``(document, sampled shingle ids)``, in input order, signed by Ray actors."""
-    from unspin.scan.ray_engine import connect
+    from unspin.cluster import connect
 
     started = connect(address, workers)
     import ray

@@ -412,7 +412,7 @@ class ShardedIndex:
         return total
 
     def _add_ray(self, docs, replace, batch, progress, address) -> AddReport:
-        from unspin.scan.ray_engine import connect
+        from unspin.cluster import connect
 
         started = connect(address, len(self.names))
         import ray
