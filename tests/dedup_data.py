@@ -11,7 +11,7 @@ def _sents(t: str) -> list[str]:
     return re.findall(r"[^。！？]+[。！？]?", t)
 
 
-def make_crawl(path: Path) -> dict[str, str]:
+def make_crawl(path: Path, articles: int = 6, unrelated: int = 6) -> dict[str, str]:
     """Six articles, each with copies spun at r = 0.3 and 0.8 and a spun 30% excerpt; two stitched
     pages; six unrelated articles; three bad records.  Odd articles and their copies carry dates
     (the original's the earliest), even ones none.  Returns each good id's true cluster."""
@@ -20,10 +20,10 @@ def make_crawl(path: Path) -> dict[str, str]:
     from unspin.train.corpora import documents, peoples_daily
 
     docs = (d for d in documents(peoples_daily(), seed=3, min_chars=400, max_chars=1200) if len(d) >= 400)
-    corpus = [d for _, d in zip(range(12), docs, strict=False)]
+    corpus = [d for _, d in zip(range(articles + unrelated), docs, strict=False)]
     table = random_table(sources.cilin(), seed=11, coverage=0.8)
     rows, truth = [], {}
-    for i, t in enumerate(corpus[:6]):
+    for i, t in enumerate(corpus[:articles]):
         def date(d: int, i: int = i) -> dict:
             return {"date": f"1998-0{d}-1{i}"} if i % 2 else {}
 
@@ -34,11 +34,11 @@ def make_crawl(path: Path) -> dict[str, str]:
                  {"id": f"a{i}-ex", "text": spin("".join(s[: max(2, len(s) * 3 // 10)]), table, 0.6, i).text}]
         rows += group
         truth.update({r["id"]: f"a{i}" for r in group})
-    for i in (0, 2):
+    for i in range(0, articles - 1, 2)[:2]:
         a, b = _sents(corpus[i]), _sents(corpus[i + 1])
         rows.append({"id": f"st{i}", "text": spin("".join(a[: len(a) // 2] + b[len(b) // 2 :]), table, 0.5, i).text})
         truth[f"st{i}"] = f"a{i}"
-    for i, t in enumerate(corpus[6:]):
+    for i, t in enumerate(corpus[articles:]):
         rows.append({"id": f"n{i}", "text": t})
         truth[f"n{i}"] = f"n{i}"
     rows += [{"id": "bad"}, {"id": "en", "text": "hello world"}, {"id": "a1", "text": "重复的编号不能再用一次。"}]

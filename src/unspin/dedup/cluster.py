@@ -34,6 +34,13 @@ from unspin.trace.index import TraceIndex
 COPY_COVERAGE = 0.8
 """A member covering this share of the kept document, and covered by it as much, is a ``copy``;
 else it is an ``excerpt`` (one holds a part of the other)."""
+MIN_LINK_SCORE = 0.2
+"""Least share of a document's anchor (or raw) shingles an accepted source must hold to join their
+clusters (a weaker one still names a source of a stitched page).
+``trace`` accepts a related story sharing formula sentences (a daily epidemic report, a session of
+the same congress) 1-2% of the time; in a crawl every document is a query, and each such match
+would merge two articles.  Those matches hold 1-18% of the query's anchor shingles (on the bench's
+natural xwlb items), a copy a half or more; one source of a page stitched from three may hold less."""
 WHOLE = 0.8
 """Where spin decides, only members at least this share of the longest one's length are considered
 (an excerpt reads as natural as its original, but is not it)."""
@@ -51,6 +58,8 @@ class Link:
     coverage: float
     score: float
     extra: bool = False
+    strong: bool = True
+    """Holds :data:`MIN_LINK_SCORE` of the document's shingles: may join two clusters."""
 
 
 @dataclass(slots=True)
@@ -77,10 +86,16 @@ def links(ix: TraceIndex, num: int, group: Callable[[int], int] | None = None, c
         han = best.query.han if best.query else []
         for c in kept:
             extra = sum(han[qi] for qi, *_ in c.alignment.query_sentences if qi not in mine) if han else 0
-            out.links.append(Link(c.num, round(c.coverage, 4), round(c.score, 4), extra >= MIN_REST_CHARS))
+            out.links.append(Link(c.num, round(c.coverage, 4), round(c.score, 4), extra >= MIN_REST_CHARS, _strong(c)))
     taken = {c.num for c in kept}
     out.near = [c.num for c in scored if c.num not in taken and _near(c)]
     return out
+
+
+def _strong(c: Scored) -> bool:
+    """Whether an accepted source holds :data:`MIN_LINK_SCORE` of the document's anchor or raw shingles."""
+    e = c.evidence()
+    return max(e.score, e.raw_score) >= MIN_LINK_SCORE
 
 
 def _near(c: Scored) -> bool:
@@ -113,13 +128,13 @@ def stitched_pages(traced: dict[int, Traced]) -> set[int]:
 
 
 def components(n: int, traced: dict[int, Traced], stitched: set[int]) -> UnionFind:
-    """Union of every link whose two ends are not stitched pages (see module docstring)."""
+    """Union of every strong link whose two ends are not stitched pages (see module docstring)."""
     uf = UnionFind(n)
     for t in traced.values():
         if t.num in stitched:
             continue
         for link in t.links:
-            if link.num not in stitched:
+            if link.num not in stitched and link.strong:
                 uf.union(t.num, link.num)
     return uf
 

@@ -376,7 +376,7 @@ def _run_shards(opts: DedupOptions, jobs: list[tuple[Path, list[int]]], groups: 
     path = str(opts.index_dir.resolve())
 
     def save(file: Path, traced: list[Traced]) -> None:
-        write_jsonl(file, ({"num": t.num, "links": [[x.num, x.coverage, x.score, x.extra] for x in t.links],
+        write_jsonl(file, ({"num": t.num, "links": [[x.num, x.coverage, x.score, x.extra, x.strong] for x in t.links],
                             "near": t.near} for t in traced))
         on_done(len(traced))
 

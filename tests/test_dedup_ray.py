@@ -1,0 +1,37 @@
+"""unspin dedup on Ray (signatures and tracing on actors) gives exactly the local result."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dedup_data import make_crawl
+
+from unspin.dedup import DedupOptions, dedup
+
+pytestmark = pytest.mark.ray
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ray_instance():
+    """One local Ray instance (2 CPUs) for the module; the code under test joins it."""
+    import ray
+
+    from unspin.scan.ray_engine import connect
+
+    assert connect(None, 2)
+    yield
+    ray.shutdown()
+
+
+def test_ray_equals_local(tmp_path):
+    make_crawl(tmp_path / "crawl.jsonl", articles=2, unrelated=2)
+    runs = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / f"{engine}.jsonl"
+        s = dedup(DedupOptions(inputs=[str(tmp_path / "crawl.jsonl")], out=str(out), engine=engine, workers=2,
+                               shard_size=4, spin=False, progress=False))
+        runs[engine] = (out.read_text(encoding="utf-8"), s.clusters, s.removed)
+    assert runs["ray"] == runs["local"]
+    recs = [json.loads(x) for x in runs["ray"][0].splitlines()]
+    assert sum(r["relation"] == "stitched" for r in recs) == 1 and runs["ray"][1] == 4
