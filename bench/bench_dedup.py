@@ -172,16 +172,19 @@ def datatrove_child(crawl: str, folder: str, workers: int) -> None:
     base = Path(folder)
     sig = MinhashDedupSignature(output_folder=str(base / "sigs"), config=cfg, language=Jieba("zh"))
     reader = JsonlReader(str(Path(crawl).parent), glob_pattern=Path(crawl).name)
-    run = dict(logging_dir=None, skip_completed=False)
-    LocalPipelineExecutor([reader, sig], tasks=1, workers=1, **run).run()
-    LocalPipelineExecutor([MinhashDedupBuckets(str(base / "sigs"), str(base / "buckets"), config=cfg)],
-                          tasks=cfg.num_buckets, workers=1, **run).run()  # spawned workers lack the import fix
-    LocalPipelineExecutor([MinhashDedupCluster(str(base / "buckets"), str(base / "remove"), config=cfg,
-                                               save_cluster_id=True)], tasks=1, **run).run()
-    LocalPipelineExecutor([JsonlReader(str(Path(crawl).parent), glob_pattern=Path(crawl).name),
-                           MinhashDedupFilter(str(base / "remove"), load_cluster_ids=True,
-                                              exclusion_writer=JsonlWriter(str(base / "removed"))),
-                           JsonlWriter(str(base / "kept"))], tasks=1, **run).run()
+    def run_stage(steps, **kw):  # datatrove's logs stay in the work folder, not in the current one
+        LocalPipelineExecutor(steps, logging_dir=str(base / "logs" / steps[-1].__class__.__name__),
+                              skip_completed=False, **kw).run()
+
+    run_stage([reader, sig], tasks=1, workers=1)
+    run_stage([MinhashDedupBuckets(str(base / "sigs"), str(base / "buckets"), config=cfg)],
+              tasks=cfg.num_buckets, workers=1)  # spawned workers would lack the import fix above
+    run_stage([MinhashDedupCluster(str(base / "buckets"), str(base / "remove"), config=cfg, save_cluster_id=True)],
+              tasks=1)
+    run_stage([JsonlReader(str(Path(crawl).parent), glob_pattern=Path(crawl).name),
+               MinhashDedupFilter(str(base / "remove"), load_cluster_ids=True,
+                                  exclusion_writer=JsonlWriter(str(base / "removed"))),
+               JsonlWriter(str(base / "kept"))], tasks=1)
     out = []
     for kind in ("kept", "removed"):
         for f in sorted((base / kind).glob("*.jsonl*")):

@@ -17,7 +17,7 @@ def ray_instance():
     """One local Ray instance (2 CPUs) for the module; the code under test joins it."""
     import ray
 
-    from unspin.scan.ray_engine import connect
+    from unspin.cluster import connect
 
     assert connect(None, 2)
     yield

@@ -383,7 +383,7 @@ def _run_shards(opts: DedupOptions, jobs: list[tuple[Path, list[int]]], groups: 
     if not jobs:
         return
     if opts.engine == "ray":
-        from unspin.scan.ray_engine import connect
+        from unspin.cluster import connect
 
         started = connect(opts.address, opts.workers)
         import ray
