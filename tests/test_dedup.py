@@ -167,3 +167,24 @@ def test_datatrove_stages_drop_the_copies_inside_a_real_pipeline(run, tmp_path):
     assert set(families) == set(truth.values()) and set(families.values()) == {1}, families
     assert all(r["metadata"]["dedup_relation"] == "self" for r in kept)
     assert {r["id"]: r["metadata"]["dedup_cluster"] for r in kept if r["id"].startswith("a1")} == {"a1": "a1"}  # dated
+
+
+def test_datasets_helper_adds_columns_and_drops_copies(tmp_path):
+    import datasets
+
+    from unspin.dedup.hf import dedup_dataset
+
+    truth = make_crawl(tmp_path / "c.jsonl", articles=2, unrelated=1)
+    rows = [json.loads(x) for x in (tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()
+            if x.startswith('{"') and '"text"' in x and json.loads(x)["id"] in truth][:12]
+    rows = [r for r in rows if r["text"] != "重复的编号不能再用一次。"]
+    ds = datasets.Dataset.from_list([{"doc": r["id"], "text": r["text"], "date": r.get("date")} for r in rows]
+                                    + [{"doc": "en", "text": "hello", "date": None}])
+    full = dedup_dataset(ds, id_column="doc", date_column="date", spin=False, drop=False)
+    assert {"dedup_cluster", "dedup_keep", "dedup_relation", "dedup_sources"} <= set(full.column_names)
+    by_id = {r["doc"]: r for r in full}
+    assert by_id["en"]["dedup_keep"] and by_id["en"]["dedup_cluster"] is None  # not analysable: passes
+    assert by_id["a1-r8"]["dedup_cluster"] == "a1" and by_id["st0"]["dedup_relation"] == "stitched"
+    kept = dedup_dataset(ds, id_column="doc", date_column="date", spin=False)
+    assert sorted(kept["doc"]) == sorted(r["doc"] for r in full if r["dedup_keep"])
+    assert Counter(truth.get(d, d) for d in kept["doc"]) == Counter({"a0": 1, "a1": 1, "n0": 1, "en": 1})
