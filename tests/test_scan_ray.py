@@ -70,7 +70,7 @@ def test_index_add_engine_ray_builds_the_same_index(tmp_path):
         index = tmp_path / engine
         code = main(["index", "add", str(src), "--index", str(index), "--engine", engine, "--workers", "2",
                      "--quiet"])
-        assert code == 1  # the record without text is reported, as on the local path
+        assert code == 2  # the record without text is reported (exit 2: some inputs unused), as on the local path
         with sqlite3.connect(index / DB_NAME) as conn:
             dumps.append([conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("docs", "postings")])
     assert dumps[0] == dumps[1]
