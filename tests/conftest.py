@@ -29,3 +29,16 @@ def cilin_table():
     from unspin.spin import random_table
 
     return random_table(cilin(), seed=11, coverage=1.0)
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    """One local Ray instance (2 CPUs) for a module (``pytest.mark.usefixtures("ray_local")``);
+    the code under test joins it."""
+    import ray
+
+    from unspin.cluster import connect
+
+    assert connect(None, 2)
+    yield
+    ray.shutdown()

@@ -9,19 +9,8 @@ from dedup_data import make_crawl
 
 from unspin.dedup import DedupOptions, dedup
 
-pytestmark = pytest.mark.ray
+pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_local")]
 
-
-@pytest.fixture(scope="module", autouse=True)
-def ray_instance():
-    """One local Ray instance (2 CPUs) for the module; the code under test joins it."""
-    import ray
-
-    from unspin.cluster import connect
-
-    assert connect(None, 2)
-    yield
-    ray.shutdown()
 
 
 def test_ray_equals_local(tmp_path):

@@ -9,19 +9,8 @@ from scan_data import docs, read_jsonl, write_jsonl
 
 from unspin.scan import ScanOptions, scan
 
-pytestmark = pytest.mark.ray
+pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_local")]
 
-
-@pytest.fixture(scope="module", autouse=True)
-def ray_instance():
-    """One local Ray instance (2 CPUs) for the whole module; the code under test joins it."""
-    import ray
-
-    from unspin.scan.ray_engine import connect
-
-    assert connect(None, 2)
-    yield
-    ray.shutdown()
 
 
 def _inputs(tmp_path: Path) -> list[str]:

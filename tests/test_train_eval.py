@@ -54,7 +54,8 @@ def test_eval_reports_every_spinner_and_setting(tmp_path, capsys):
     assert main(["eval", "--docs", "6", "--lengths", "300", "--rates", "0.5,0.8", "--table", str(table),
                  "--json", str(js), "--markdown", str(md)]) == 0
     report = json.loads(js.read_text(encoding="utf-8"))
-    spinners = ["public-heldout", "public-known", "table:my-table.txt", "real-tool", "thesaurus"]
+    spinners = ["round-trip", "vector", "public-heldout", "public-known", "partial", "antonym-traps",
+                "table:my-table.txt", "real-tool", "thesaurus"]
     assert [(r["spinner"], r["length"], r["r"]) for r in report["rows"]] == [
         (s, 300, r) for s in spinners for r in (0.5, 0.8)
     ]
