@@ -43,7 +43,7 @@ from unspin.decode.document import alters_word, analyse
 from unspin.lexicon import Source, public, sources
 from unspin.model import Model, load_model, text_hash
 from unspin.result import DEFAULT_THRESHOLD
-from unspin.spin import choose_table, random_table, spin
+from unspin.spin import Spun, Swap, choose_table, random_table, spin
 from unspin.text.segment import word_freq
 from unspin.train import corpora
 from unspin.train.build import is_heldout
@@ -148,9 +148,7 @@ def trap_table(model: Model) -> dict[str, list[str]]:
     pairs of the public table): spinning with it tests that nothing is "restored" across them."""
     out: dict[str, list[str]] = {}
     for orig, spun in public.pairs("all"):
-        if model.guard.reverses(orig, spun) or any(
-            c.word == orig and c.sources & Source.DOUBTFUL for c in model.lexicon.candidates(spun)
-        ):
+        if model.guard.reverses(orig, spun) or model.lexicon.flags(spun, orig) & Source.DOUBTFUL:
             out.setdefault(orig, []).append(spun)
     for a, b in sorted(model.guard.words):
         if len(a) >= 2 and len(b) >= 2:
@@ -221,11 +219,6 @@ def _public_set() -> frozenset[tuple[str, str]]:
     return frozenset(public.pairs("all"))
 
 
-def reverses(model: Model, spun: str, original: str) -> bool:
-    """True when an edit ``spun -> original`` turns a word into its opposite (the model's guard)."""
-    return model.guard.reverses(spun, original)
-
-
 def _clean_stats(analyses, model: Model) -> dict:
     sentences = edited = deleting = reversing = 0
     probs = []
@@ -234,7 +227,7 @@ def _clean_stats(analyses, model: Model) -> dict:
         probs.append(res.spin_probability)
         starts = sorted(e.start for e in res.edits)
         deleting += sum(alters_word(e.spun, e.original) for e in res.edits)
-        reversing += sum(reverses(model, e.spun, e.original) for e in res.edits)
+        reversing += sum(model.guard.reverses(e.spun, e.original) for e in res.edits)
         for m in _SENT.finditer(a.text):
             if m.group().strip():
                 sentences += 1
@@ -252,8 +245,6 @@ def _spin_doc(sp: Spinner, doc: str, i: int, r: float, seed: int):
     start = sum(len(x) + 1 for x in lines[:k])
     part = spin(lines[k], table, r, seed=seed, mode=sp.mode)
     text = "\n".join([*lines[:k], part.text, *lines[k + 1 :]])
-    from unspin.spin import Spun, Swap
-
     return Spun(text, [Swap(w.start + start, w.end + start, w.spun, w.original) for w in part.swaps])
 
 
@@ -304,7 +295,7 @@ def evaluate(
                         continue
                     all_swaps += s.swaps
                     res = analyse(s.text, model).result(model.edit_threshold)
-                    reversing += sum(reverses(model, e.spun, e.original) for e in res.edits)
+                    reversing += sum(model.guard.reverses(e.spun, e.original) for e in res.edits)
                     gold = {(w.start, w.end, w.original) for w in s.swaps}
                     pred = {(e.start, e.end, e.original) for e in res.edits}
                     tp += len(gold & pred)

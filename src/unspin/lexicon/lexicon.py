@@ -111,6 +111,10 @@ class Lexicon:
         row = self._pairs.get(spun, {})
         return [Candidate(w, f, s) for w, (f, s) in row.items()]
 
+    def flags(self, spun: str, original: str) -> int:
+        """The :class:`Source` bits of the pair ``spun -> original`` (0 when the lexicon lacks it)."""
+        return next((c.sources for c in self.candidates(spun) if c.word == original), 0)
+
     def prune(self, keep_word, max_candidates: int = 30, rank=None) -> Lexicon:
         """Keep pairs whose words pass ``keep_word``; at most ``max_candidates`` per word by ``rank``."""
         out = Lexicon()

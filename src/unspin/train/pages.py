@@ -100,16 +100,13 @@ def learn_from_pages(
         if len(st.best) < min_pages or st.share < min_share or st.mean_p < min_p:
             continue
         ratio = overuse(spun, st.occurrences, st.words)
-        if ratio < min_overuse or model.guard.reverses(spun, orig) or _doubtful(model, spun, orig):
+        doubtful = model.lexicon.flags(spun, orig) & Source.DOUBTFUL
+        if ratio < min_overuse or model.guard.reverses(spun, orig) or doubtful:
             continue
         out.append(LearnedPair(spun, orig, len(st.best), round(st.share, 3), round(st.mean_p, 3),
                                round(math.log10(ratio), 2)))
     out.sort(key=lambda p: (-p.pages, -p.mean_p, p.spun))
     return out
-
-
-def _doubtful(model, spun: str, original: str) -> bool:
-    return any(c.word == original and c.sources & Source.DOUBTFUL for c in model.lexicon.candidates(spun))
 
 
 def read_pages(paths: list[str], encoding: str | None = None) -> list[str]:
