@@ -51,8 +51,11 @@ _NOT_ANCHOR = re.compile(r"[\W_]+")
 class Fingerprinter:
     """Masks vocabulary words and shingles the rest (see module docstring).
 
-    Masking is greedy longest match from the left: at each position only the word lengths
-    present for its 2-character prefix are tried, longest first.
+    Masking is greedy longest match from the left.  Two implementations give the same spans:
+    :meth:`masked` (a Python scan trying, at each position, the word lengths present for its
+    2-character prefix, longest first: used for short strings such as one sentence) and
+    :class:`_Masker` (numpy: the longest vocabulary word starting at every position at once, then
+    the greedy choice over those hits only: used for whole documents, several times faster).
     """
 
     vocabulary: frozenset[str]
@@ -69,6 +72,14 @@ class Fingerprinter:
                 sizes.setdefault(w[:2], set()).add(len(w))
         object.__setattr__(self, "_sizes", {p: tuple(sorted(s, reverse=True)) for p, s in sizes.items()})
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_fast", None)  # rebuilt on first use where it is unpickled
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
     def masked(self, t: str) -> Iterator[tuple[int, int]]:
         """``(start, end)`` of every masked word of (Simplified) ``t``, left to right, greedy longest."""
         vocab, get = self.vocabulary, self._sizes.get
@@ -82,19 +93,40 @@ class Fingerprinter:
             else:
                 i += 1
 
+    @property
+    def _masker(self) -> _Masker:
+        m = self.__dict__.get("_fast")
+        if m is None:
+            m = _Masker(self.vocabulary)
+            object.__setattr__(self, "_fast", m)
+        return m
+
+    def _keep(self, t: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Code points of (Simplified) ``t``, which are anchors, and which are letters or digits."""
+        cps = np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        alnum = _alnum(cps)
+        if len(t) < _FAST_CHARS:
+            mask = np.zeros(len(t), dtype=bool)
+            for start, end in self.masked(t):
+                mask[start:end] = True
+        else:
+            mask = self._masker.mask(t, cps)
+        return cps, alnum & ~mask, alnum
+
     def anchors(self, text: str) -> tuple[str, list[int]]:
         """The anchor characters of ``text`` and their offsets (Traditional is read as Simplified)."""
         t = to_simplified(text)
-        keep = bytearray(b"\x01") * len(t)
-        for start, end in self.masked(t):
-            keep[start:end] = bytes(end - start)
-        pos = [i for i, k in enumerate(keep) if k and t[i].isalnum()]
+        _, keep, _ = self._keep(t)
+        pos = np.flatnonzero(keep).tolist()
         return "".join(t[i] for i in pos), pos
 
     def anchor_text(self, text: str, simplified: bool = False) -> str:
         """The anchor string of ``text``: its alphanumeric characters outside masked words
         (``simplified``: ``text`` is already Simplified)."""
         t = text if simplified else to_simplified(text)
+        if len(t) >= _FAST_CHARS:
+            cps, keep, _ = self._keep(t)
+            return cps[keep].tobytes().decode("utf-32-le", "surrogatepass")
         pieces, pos = [], 0
         for start, end in self.masked(t):
             pieces.append(t[pos:start])
@@ -114,13 +146,172 @@ class Fingerprinter:
         """Every salted raw ``k``-shingle id of ``text`` (int64, with repeats)."""
         return shingle_ids(self.raw_text(text, simplified), self.k) ^ _RAW_SALT
 
+    def both(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(anchor shingles, raw shingles)`` of ``text`` (as :meth:`shingles` and :meth:`raw_shingles`),
+        computed from one pass over its code points."""
+        cps, keep, alnum = self._keep(to_simplified(text))
+        return _shingle_cps(cps[keep], self.k), _shingle_cps(cps[alnum], self.k) ^ _RAW_SALT
+
     def sampled(self, text: str) -> np.ndarray:
         """The unique shingle ids kept in the index: a content-defined 1-in-``sample`` subset of the
         anchor shingles, and 1-in-``raw_sample`` of the raw ones when that channel is on."""
-        kept = keep_sampled(self.shingles(text), self.sample)
+        anchors, raw = self.both(text)
+        kept = keep_sampled(anchors, self.sample)
         if not self.raw_sample:
             return kept
-        return np.union1d(kept, keep_sampled(self.raw_shingles(text), self.raw_sample))
+        return np.union1d(kept, keep_sampled(raw, self.raw_sample))
+
+
+_FAST_CHARS = 48
+"""Strings this long or longer are masked with :class:`_Masker` (shorter ones: the Python scan,
+whose fixed cost is lower)."""
+_BMP = 0x10000
+_ALNUM_BMP: np.ndarray | None = None
+
+
+def _alnum(cps: np.ndarray) -> np.ndarray:
+    """Which code points are letters or digits (``str.isalnum``, what the regex ``\\w`` less ``_`` keeps)."""
+    global _ALNUM_BMP
+    if _ALNUM_BMP is None:
+        _ALNUM_BMP = np.fromiter((chr(c).isalnum() for c in range(_BMP)), dtype=bool, count=_BMP)
+    out = _ALNUM_BMP[np.minimum(cps, _BMP - 1)]
+    big = np.flatnonzero(cps >= _BMP)
+    for i in big.tolist():
+        out[i] = chr(int(cps[i])).isalnum()
+    return out
+
+
+class _Masker:
+    """Greedy longest-match masking in numpy (the same spans as :meth:`Fingerprinter.masked`).
+
+    Every character of the vocabulary gets a dense code of ``bits`` bits, so a word of up to
+    ``fit = 64 // bits`` characters is one exact 64-bit key; the keys of each length are sorted.
+    For a text, the keys of every length at every position are looked up at once, giving the
+    longest word starting at each position; words longer than ``fit`` are checked in Python where
+    their first ``fit`` characters occur.  The greedy choice then walks the hits only: a hit is
+    taken when it starts at or after the end of the last word taken.
+    """
+
+    def __init__(self, vocabulary: frozenset[str]) -> None:
+        words = [w for w in vocabulary if len(w) >= 2]
+        alphabet = sorted({ord(c) for w in words for c in w})
+        self.table = np.zeros((alphabet[-1] if alphabet else 0) + 2, dtype=np.uint64)
+        self.table[alphabet] = np.arange(1, len(alphabet) + 1, dtype=np.uint64)
+        self.bits = max(1, len(alphabet).bit_length())
+        self.fit = max(2, 64 // self.bits) if self.bits <= 32 else 1
+        self.vocabulary = vocabulary
+        keys: dict[int, list[int]] = {}
+        long_prefixes: set[int] = set()
+        self.long_lengths: list[int] = sorted({len(w) for w in words if len(w) > self.fit}, reverse=True)
+        for w in words:
+            key = self._key(w[: self.fit])
+            if len(w) <= self.fit:
+                keys.setdefault(len(w), []).append(key)
+            else:
+                long_prefixes.add(key)
+        self.keys = {n: _KeySet(np.array(v, dtype=np.uint64), n * self.bits) for n, v in keys.items()}
+        self.long_prefixes = _KeySet(np.array(sorted(long_prefixes), dtype=np.uint64), self.fit * self.bits)
+        self.lengths = max([*self.keys, self.fit if self.long_lengths else 0], default=0)
+
+    def _key(self, w: str) -> int:
+        key = 0
+        for c in w:
+            key = (key << self.bits) | int(self.table[ord(c)])
+        return key
+
+    def mask(self, t: str, cps: np.ndarray) -> np.ndarray:
+        """Which characters of ``t`` (its code points ``cps``) fall in a masked word."""
+        n = len(cps)
+        mask = np.zeros(n, dtype=bool)
+        if n < 2 or not self.lengths:
+            return mask
+        codes = self.table[np.minimum(cps, len(self.table) - 1)]
+        best = np.zeros(n, dtype=np.int64)
+        key = codes.copy()
+        shift = np.uint64(self.bits)
+        for size in range(2, min(self.lengths, n) + 1):
+            key = (key[:-1] << shift) | codes[size - 1 :]
+            words = self.keys.get(size)
+            if words is not None:
+                best[: len(key)][words.member(key)] = size
+            if size == self.fit and self.long_lengths:
+                for i in np.flatnonzero(self.long_prefixes.member(key)).tolist():
+                    for size_long in self.long_lengths:
+                        if i + size_long <= n and t[i : i + size_long] in self.vocabulary:
+                            best[i] = size_long
+                            break
+        hits = np.flatnonzero(best)
+        if not len(hits):
+            return mask
+        # greedy from the left: the first hit is taken, and after each taken word the first hit at or
+        # after its end.  Following those "next" pointers from the first hit by pointer doubling marks
+        # the taken hits in log2(hits) numpy steps instead of a Python loop over the hits.
+        sizes = best[hits]
+        m = len(hits)
+        step = np.append(np.searchsorted(hits, hits + sizes), m)  # m: no next hit
+        taken = np.zeros(m + 1, dtype=bool)
+        taken[0] = True
+        for _ in range(max(1, (m + 1).bit_length())):
+            taken[step[taken]] = True
+            step = step[step]
+        taken = taken[:m]
+        starts = hits[taken]
+        ends = starts + sizes[taken]
+        edges = np.zeros(n + 1, dtype=np.int32)
+        edges[starts] = 1  # starts are distinct, and so are ends
+        edges[ends] -= 1
+        return np.cumsum(edges[:n]) > 0
+
+
+class _KeySet:
+    """A set of 64-bit keys of at most ``key_bits`` bits, with a vectorized membership test: an exact
+    bitmap when the key space is small (2-character words), else a hashed bitmap that rules out most
+    keys at once and a binary search for the rest."""
+
+    EXACT_BITS = 27
+    HASHED_BITS = 24
+
+    def __init__(self, keys: np.ndarray, key_bits: int) -> None:
+        self.sorted = np.unique(keys)
+        self.exact = key_bits <= self.EXACT_BITS
+        space = 1 << (key_bits if self.exact else self.HASHED_BITS)
+        self.bitmap = np.zeros((space + 7) // 8, dtype=np.uint8)
+        slots = self._slots(self.sorted)
+        np.bitwise_or.at(self.bitmap, slots >> np.uint64(3), (1 << (slots & np.uint64(7))).astype(np.uint8))
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        if self.exact:
+            return keys
+        with np.errstate(over="ignore"):
+            return (keys * _MIX) >> np.uint64(64 - self.HASHED_BITS)
+
+    def member(self, keys: np.ndarray) -> np.ndarray:
+        """Which of ``keys`` are in the set."""
+        if not len(self.sorted):
+            return np.zeros(len(keys), dtype=bool)
+        slots = self._slots(keys)
+        hit = ((self.bitmap[slots >> np.uint64(3)] >> (slots & np.uint64(7)).astype(np.uint8)) & 1).astype(bool)
+        if self.exact:
+            return hit
+        maybe = np.flatnonzero(hit)
+        if len(maybe):
+            at = np.minimum(np.searchsorted(self.sorted, keys[maybe]), len(self.sorted) - 1)
+            hit[maybe] = self.sorted[at] == keys[maybe]
+        return hit
+
+
+def _shingle_cps(cps: np.ndarray, k: int) -> np.ndarray:
+    """:func:`shingle_ids` of the code points ``cps``."""
+    if len(cps) < k:
+        return np.zeros(0, dtype=np.int64)
+    cps = cps.astype(np.uint64) & np.uint64(0xFFFF)
+    ids = np.zeros(len(cps) - k + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            ids = (ids << np.uint64(16)) | cps[j : len(cps) - k + 1 + j]
+        mixed = ids * _MIX
+        mixed ^= mixed >> np.uint64(29)
+    return mixed.view(np.int64)
 
 
 def shingle_ids(anchors: str, k: int) -> np.ndarray:
@@ -133,20 +324,14 @@ def shingle_ids(anchors: str, k: int) -> np.ndarray:
     """
     if len(anchors) < k:
         return np.zeros(0, dtype=np.int64)
-    cps = np.frombuffer(anchors.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) & np.uint64(0xFFFF)
-    ids = np.zeros(len(cps) - k + 1, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(k):
-            ids = (ids << np.uint64(16)) | cps[j : len(cps) - k + 1 + j]
-        mixed = ids * _MIX
-        mixed ^= mixed >> np.uint64(29)
-    return mixed.view(np.int64)
+    return _shingle_cps(np.frombuffer(anchors.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), k)
 
 
 def keep_sampled(ids: np.ndarray, sample: int) -> np.ndarray:
     """The unique ids whose high bits fall in the kept 1-in-``sample`` bucket."""
-    u = np.unique(ids)
-    return u[(u.view(np.uint64) >> np.uint64(40)) % np.uint64(sample) == 0] if sample > 1 else u
+    if sample > 1:
+        ids = ids[(ids.view(np.uint64) >> np.uint64(40)) % np.uint64(sample) == 0]
+    return np.unique(ids)
 
 
 def default_vocabulary(lexicon_words: Iterable[str]) -> tuple[frozenset[str], str]:
