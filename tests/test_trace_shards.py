@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -209,3 +214,180 @@ def test_replacing_twice_in_one_transaction_leaves_no_stale_postings(tmp_path, c
     postings = ix.conn.execute("SELECT count(*) FROM postings").fetchone()[0]
     assert postings == len(fp.sampled(corpus[3][1])) + len(fp.sampled(corpus[2][1]))
     assert ix.document(ix.candidates(fp.sampled(corpus[3][1]))[0][0]) == ("a", corpus[3][1])
+
+
+# -- issue 18, reliability finding 6: each shard carries the identity of its index and its place --------------
+
+
+def _two_builds(tmp_path, corpus, fp, shards=(2, 2)):
+    """Two sharded indexes of the same 20 documents (same fingerprinter), closed."""
+    out = []
+    for name, n in zip("ab", shards, strict=True):
+        ix = ShardedIndex.create(tmp_path / name, fp, shards=n)
+        ix.add(corpus[:20], engine="serial")
+        ix.close()
+        out.append(tmp_path / name)
+    return out
+
+
+def _swap_in(src, dst) -> None:
+    """Replace the shard database ``dst`` by a copy of ``src``."""
+    for f in dst.parent.glob("trace.sqlite*"):
+        f.unlink()
+    dst.write_bytes(src.read_bytes())
+
+
+def _refused(ix, corpus, tmp_path, capsys, why: str) -> None:
+    """Tracing, stats and adding the same documents all stop with one line naming ``why``."""
+    with pytest.raises(IndexError_, match=why):
+        TraceIndex.open(ix)
+    src = tmp_path / "again.jsonl"
+    _write_corpus(src, corpus[:20])
+    q = tmp_path / "q.txt"
+    q.write_text(corpus[3][1], encoding="utf-8")
+    for argv in (["trace", str(q), "--index", str(ix)], ["index", "stats", "--index", str(ix)],
+                 ["index", "add", str(src), "--index", str(ix), "--quiet"]):
+        assert main(argv) == 4, argv
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 2 and why in err[0] and err[1].startswith("  hint:"), err
+
+
+def test_a_shard_copied_in_from_another_index_is_refused(tmp_path, corpus, fp, capsys):
+    a, b = _two_builds(tmp_path, corpus, fp)
+    _swap_in(b / "shard-001" / "trace.sqlite", a / "shard-001" / "trace.sqlite")  # same documents, same vocabulary
+    _refused(a, corpus, tmp_path, capsys, "shard shard-001 of the trace index at")
+    assert "belongs to another index" in str(pytest.raises(IndexError_, TraceIndex.open, a).value)
+    plain = tmp_path / "plain"  # an unsharded index of the same documents carries no identity at all
+    TraceIndex.create(plain, fp).close()
+    _swap_in(plain / "trace.sqlite", a / "shard-001" / "trace.sqlite")
+    with pytest.raises(IndexError_, match="carries no identity of this index"):
+        TraceIndex.open(a)
+
+
+def test_a_manifest_listing_the_shards_in_another_order_is_refused(tmp_path, corpus, fp, capsys):
+    a, _ = _two_builds(tmp_path, corpus, fp)
+    manifest = json.loads((a / MANIFEST).read_text())
+    (a / MANIFEST).write_text(json.dumps({**manifest, "shards": manifest["shards"][::-1]}))
+    _refused(a, corpus, tmp_path, capsys, "is shard number 1, but shards.json lists it at place 0")
+    (a / MANIFEST).write_text(json.dumps(manifest))  # put back: whole again, nothing was added
+    ix = TraceIndex.open(a)
+    assert len(ix) == 20 and [json.loads(json.dumps(s.settings["shard"])) for s in ix.shards] == \
+        [{"index": manifest["index"], "number": i, "of": 2} for i in (0, 1)]
+    assert "shard" not in ix.settings and ix.stats()["settings"]["shards"] == 2
+
+
+def test_a_shard_of_a_four_shard_build_is_refused_in_a_two_shard_one(tmp_path, corpus, fp, capsys):
+    a, b = _two_builds(tmp_path, corpus, fp, shards=(2, 4))
+    _swap_in(b / "shard-001" / "trace.sqlite", a / "shard-001" / "trace.sqlite")
+    with pytest.raises(IndexError_, match="belongs to another index"):
+        TraceIndex.open(a)
+    manifest = json.loads((b / MANIFEST).read_text())  # the 4-shard index's own id, cut to 2 shards
+    (b / MANIFEST).write_text(json.dumps({**manifest, "shards": manifest["shards"][:2]}))
+    _refused(b, corpus, tmp_path, capsys, "is a shard of a 4-shard build, this index has 2 shards")
+
+
+def test_an_index_from_before_shard_identities_is_read_and_stamped_on_the_next_add(tmp_path, corpus, fp):
+    a, _ = _two_builds(tmp_path, corpus, fp)
+
+    def strip() -> None:  # as built by an earlier unspin: no id in the manifest or the shards
+        m = json.loads((a / MANIFEST).read_text())
+        del m["index"]
+        (a / MANIFEST).write_text(json.dumps(m))
+        for name in m["shards"]:
+            with sqlite3.connect(a / name / "trace.sqlite") as conn:
+                meta = json.loads(conn.execute("SELECT value FROM settings WHERE key = 'meta'").fetchone()[0])
+                meta.pop("shard")
+                conn.execute("UPDATE settings SET value = ? WHERE key = 'meta'", (json.dumps(meta),))
+            conn.close()
+
+    strip()
+    assert len(TraceIndex.open(a)) == 20  # read as it is
+    ix = ShardedIndex.open(a, write=True)  # an add checks the routing, then stamps the identity
+    assert ix.add(corpus[:25], engine="serial").added == 5
+    ix.close()
+    index_id = json.loads((a / MANIFEST).read_text())["index"]
+    assert [s.settings["shard"] for s in TraceIndex.open(a).shards] == \
+        [{"index": index_id, "number": i, "of": 2} for i in (0, 1)]
+    strip()
+    m = json.loads((a / MANIFEST).read_text())
+    (a / MANIFEST).write_text(json.dumps({**m, "shards": m["shards"][::-1]}))
+    with pytest.raises(IndexError_, match="holds documents of another shard"):
+        ShardedIndex.open(a, write=True)
+
+
+def test_one_shard_alone_is_not_added_to(tmp_path, corpus, fp, capsys):
+    a, _ = _two_builds(tmp_path, corpus, fp)
+    src = tmp_path / "more.jsonl"
+    _write_corpus(src, corpus[20:30])
+    assert main(["index", "add", str(src), "--index", str(a / "shard-000"), "--quiet"]) == 4
+    assert "is one shard of a sharded index" in capsys.readouterr().err
+    assert len(TraceIndex.open(a)) == 20
+
+
+def _article(i: int) -> str:
+    base = "".join(d for _, d in (("", "雷军说今年要交付三十万辆小米汽车，"), ("", "公司的新工厂已经投产。")))
+    return f"第{i}号报道：{base * 4}编号{i * 7919 % 100003}，结束于第{i % 97}段。"
+
+
+def _committed(idx, running: bool = True) -> int:
+    """Documents committed in the shards of ``idx`` so far (while the writers are ``running``, 0 for a
+    shard that cannot be read at this moment)."""
+    n = 0
+    for db in idx.glob("shard-*/trace.sqlite"):
+        try:
+            with sqlite3.connect(db, timeout=0.1 if running else 5) as conn:  # recovers a killed writer's log
+                n += conn.execute("SELECT count(*) FROM docs").fetchone()[0]
+            conn.close()
+        except sqlite3.Error:
+            if not running:
+                raise
+    return n
+
+
+def _alive(group: int) -> bool:
+    """Whether a process of process group ``group`` still runs."""
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_index_add_shards_stops_on_ctrl_c_and_sigterm_and_a_rerun_resumes(tmp_path):
+
+    n = 14_000
+    src = tmp_path / "archive.jsonl"
+    src.write_text("".join(json.dumps({"id": f"d{i}", "text": _article(i)}, ensure_ascii=False) + "\n"
+                           for i in range(n)), encoding="utf-8")
+    idx = tmp_path / "idx"
+    cmd = [sys.executable, "-m", "unspin.cli", "index", "add", str(src), "--index", str(idx), "--shards", "2",
+           "--quiet"]
+    committed = 0
+    for sig, group in ((signal.SIGINT, True), (signal.SIGTERM, False)):  # Ctrl-C reaches every process; kill one
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        end = time.monotonic() + 120
+        while _committed(idx) <= committed and proc.poll() is None and time.monotonic() < end:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the add finished before it could be interrupted: give it more documents"
+        os.killpg(proc.pid, sig) if group else proc.send_signal(sig)
+        try:
+            out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise AssertionError(f"index add --shards 2 hung after {sig.name}") from None
+        assert proc.returncode == 130 and err.strip() == "unspin: interrupted" and out == "", (sig, out, err)
+        end = time.monotonic() + 10
+        while _alive(proc.pid) and time.monotonic() < end:  # multiprocessing's resource tracker ends soon after
+            time.sleep(0.05)
+        assert not _alive(proc.pid), "a writer was left behind"
+        assert _committed(idx, running=False) > committed  # what was committed stays
+        committed = _committed(idx, running=False)
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"unchanged {committed:,}," in again.stdout and f"index has {n:,} documents in 2 shards" in again.stdout
+    for db in idx.glob("shard-*/trace.sqlite"):
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        conn.close()

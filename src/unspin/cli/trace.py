@@ -11,7 +11,7 @@ from contextlib import closing
 from typing import TYPE_CHECKING
 
 from unspin.cli.common import add_command, at_least_one, refuse_package_folder
-from unspin.errors import InputError
+from unspin.errors import IndexError_, InputError
 
 if TYPE_CHECKING:
     from unspin.trace.batch import Traced
@@ -136,6 +136,10 @@ def cmd_index_add(args: argparse.Namespace) -> int:
         ix = ShardedIndex.open_or_create(args.index, _fingerprinter_factory(args.model), args.shards)
     else:
         ix = TraceIndex.open_or_create(args.index, _fingerprinter_factory(args.model))
+        if "shard" in ix.settings:  # one shard alone: what it is given would bypass the routing by id
+            ix.close()
+            raise IndexError_(f"{args.index} is one shard of a sharded index; documents are added to the whole index",
+                              hint="pass the sharded index's folder (the one holding shards.json) for --index")
     with closing(ix):  # a writer's close leaves a file readable on read-only storage
         problems: list[tuple[str, str]] = []
 

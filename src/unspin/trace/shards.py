@@ -18,6 +18,16 @@ to one writer per shard, a local process (``engine="local"``) or a Ray actor
 (``engine="ray"``, ``unspin[ray]``; on a cluster the index folder must be on storage every
 node sees); each writer signs and inserts its documents in the usual transactions.
 
+Each shard knows its index and its place: the manifest holds the index's id (a random UUID
+made when the index is created) and every shard's settings hold ``{"index": id, "number": i,
+"of": N}``.  Opening checks both, so a shard copied in from another index (even one built from
+the same documents), a manifest that lists the shards in another order, or a shard of an
+index of another shard count is refused with one line: documents stay unique by id across
+the shards.  An index built before shards carried their identity is read as it is; the first
+``index add`` to it checks that a sample of each shard's documents routes to that shard, then
+stamps the identity.  ``index add --shards N`` stops cleanly on Ctrl-C or ``kill``: committed
+transactions are kept and a rerun adds the rest.
+
 >>> import tempfile
 >>> from unspin.trace.fingerprint import Fingerprinter
 >>> d = tempfile.mkdtemp()
@@ -35,7 +45,9 @@ import hashlib
 import json
 import os
 import queue
+import re
 import time
+import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +60,17 @@ import numpy as np
 from unspin.errors import IndexError_, UnspinError
 from unspin.pool import WorkerDied, died_message
 from unspin.trace.fingerprint import Fingerprinter
-from unspin.trace.index import DB_NAME, AddReport, Doc, TraceIndex, _lock, _os_error, _parse, claim_folder
+from unspin.trace.index import (
+    DB_NAME,
+    AddReport,
+    Doc,
+    TraceIndex,
+    _lock,
+    _os_error,
+    _parse,
+    _sql_errors,
+    claim_folder,
+)
 
 MANIFEST = "shards.json"
 KIND = "unspin-trace-shards"
@@ -57,6 +79,8 @@ MAX_SHARDS = 1024
 _MAX_MANIFEST_BYTES = 1 << 20
 _SEND = 500
 """Documents per message from the reader to a shard's writer."""
+_ID = re.compile(r"[0-9a-f]{32}")
+"""An index id: a UUID's 32 hexadecimal digits."""
 _REBUILD = "rebuild it with `unspin index add CORPUS --index NEW_DIR --shards N`"
 
 
@@ -72,8 +96,9 @@ def is_sharded(path: str | Path) -> bool:
     return (p / MANIFEST).is_file() and not (p / DB_NAME).exists()
 
 
-def _read_manifest(p: Path) -> list[str]:
-    """Shard folder names listed by the manifest in ``p``; :class:`IndexError_` unless it is exactly ours."""
+def _read_manifest(p: Path) -> tuple[list[str], str | None]:
+    """Shard folder names listed by the manifest in ``p`` and the index's id (``None``: built before
+    shards carried one); :class:`IndexError_` unless it is exactly ours."""
     try:
         with open(p / MANIFEST, "rb") as f:
             raw = f.read(_MAX_MANIFEST_BYTES + 1)
@@ -92,16 +117,65 @@ def _read_manifest(p: Path) -> list[str]:
                 and all(isinstance(n, str) and n and n not in (".", "..") and n == Path(n).name
                         and "\\" not in n and "\0" not in n for n in names)):
             raise ValueError("its shard list must name 1 to 1,024 distinct folders inside the index folder")
+        index_id = m.get("index")
+        if index_id is not None and not (isinstance(index_id, str) and _ID.fullmatch(index_id)):
+            raise ValueError("its index id must be 32 hexadecimal digits")
     except (ValueError, RecursionError, UnicodeDecodeError) as exc:
         raise IndexError_(f"sharded trace index at {p} has a bad {MANIFEST}: {str(exc)[:200]}", hint=_REBUILD) from None
-    return names
+    return names, index_id
 
 
-def _write_manifest(p: Path, names: list[str]) -> None:
+def _write_manifest(p: Path, names: list[str], index_id: str, created: str | None = None) -> None:
     tmp = p / (MANIFEST + ".creating")
-    tmp.write_text(json.dumps({"kind": KIND, "format": FORMAT, "shards": names, "routing": "blake2b-64(id) mod N",
-                               "created": time.strftime("%Y-%m-%d %H:%M:%S")}, indent=1) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps({"kind": KIND, "format": FORMAT, "index": index_id, "shards": names,
+                               "routing": "blake2b-64(id) mod N",
+                               "created": created or time.strftime("%Y-%m-%d %H:%M:%S")}, indent=1) + "\n",
+                   encoding="utf-8")
     os.replace(tmp, p / MANIFEST)
+
+
+def _identity(index_id: str, number: int, count: int) -> dict[str, Any]:
+    """What shard ``number`` of ``count`` of index ``index_id`` holds in its settings (key ``"shard"``)."""
+    return {"index": index_id, "number": number, "of": count}
+
+
+def _stamp(ix: TraceIndex, ident: dict[str, Any]) -> None:
+    """Record ``ident`` in the settings of ``ix`` (a shard open for writing)."""
+    settings = {**ix.settings, "shard": ident}
+    with _sql_errors(ix.path, "write"), ix.conn:
+        ix.conn.execute("UPDATE settings SET value = ? WHERE key = 'meta'", (json.dumps(settings),))
+    ix.settings = settings
+
+
+def _check_place(p: Path, name: str, ix: TraceIndex, index_id: str | None, number: int, count: int) -> None:
+    """Refuse shard ``name`` (``ix``) unless it is shard ``number`` of ``count`` of index ``index_id``
+    (``None``: an index from before identities, whose shards must carry none either)."""
+    found = ix.settings.get("shard")
+    if index_id is None and found is None:
+        return
+    where = f"shard {name} of the trace index at {p}"
+    if not isinstance(found, dict):
+        why = "carries no identity of this index (copied in from another index?)"
+    elif index_id is None or found.get("index") != index_id:
+        why = "belongs to another index (copied in from it?)"
+    elif found.get("of") != count:
+        why = f"is a shard of a {found.get('of')}-shard build, this index has {count} shards"
+    elif found.get("number") != number:
+        why = f"is shard number {found.get('number')}, but {MANIFEST} lists it at place {number}"
+    else:
+        return
+    raise IndexError_(f"{where} {why}; refusing to mix shards, whose documents would be duplicated or lost",
+                      hint=f"restore the shard folders and {MANIFEST} as `unspin index add --shards N` made them, or "
+                      + _REBUILD)
+
+
+def _routed_here(ix: TraceIndex, number: int, count: int, sample: int = 500) -> bool:
+    """Whether the first and last ``sample`` documents of shard ``ix`` route to shard ``number`` of ``count``."""
+    rows = ("SELECT id FROM (SELECT id FROM docs ORDER BY num LIMIT ?) UNION "
+            "SELECT id FROM (SELECT id FROM docs ORDER BY num DESC LIMIT ?)")
+    with _sql_errors(ix.path, "read"):
+        ids = [r[0] for r in ix.conn.execute(rows, (sample, sample))]
+    return all(isinstance(i, str) and shard_of(i, count) == number for i in ids)
 
 
 def _mismatch(p: Path, name: str, first: str) -> IndexError_:
@@ -120,6 +194,32 @@ def _own_shard(p: Path, name: str) -> None:
                               hint="replace the link by a copy of the shard, or " + _REBUILD)
 
 
+def _adopt(p: Path, names: list[str], shards: list[TraceIndex]) -> list[TraceIndex]:
+    """Give an index built before shards carried their identity (``shards``, open read-only; the
+    folder's writer lock held) an id and stamp each shard with its place, once a sample of every
+    shard's documents is found routed to it; the shards reopened read-only."""
+    for number, (name, ix) in enumerate(zip(names, shards, strict=True)):
+        if not _routed_here(ix, number, len(names)):
+            raise IndexError_(f"shard {name} of the trace index at {p} holds documents of another shard "
+                              f"({MANIFEST} lists its shards in another order, or it comes from another index)",
+                              hint=_REBUILD)
+    for s in shards:
+        s.close()
+    index_id = uuid.uuid4().hex
+    for number, name in enumerate(names):
+        ix = TraceIndex.open(p / name, write=True)
+        try:
+            _stamp(ix, _identity(index_id, number, len(names)))
+        finally:
+            ix.close()
+    try:
+        created = json.loads((p / MANIFEST).read_text(encoding="utf-8")).get("created")
+        _write_manifest(p, names, index_id, created if isinstance(created, str) else None)
+    except OSError as exc:
+        raise _os_error(p, exc) from None
+    return [TraceIndex.open(p / name) for name in names]
+
+
 class ShardedIndex:
     """A sharded trace index in folder ``path`` (see module docstring); open with :meth:`open` or :meth:`create`."""
 
@@ -128,7 +228,8 @@ class ShardedIndex:
         self.names = names
         self.shards = shards
         self.fingerprinter: Fingerprinter = shards[0].fingerprinter
-        self.settings: dict[str, Any] = {**shards[0].settings, "shards": len(shards)}
+        own = {k: v for k, v in shards[0].settings.items() if k != "shard"}
+        self.settings: dict[str, Any] = {**own, "shards": len(shards)}
         self._lock = lock  # held while this object may write
         self._pool: ThreadPoolExecutor | None = None
         self.parallel = len(shards) > 1
@@ -141,11 +242,11 @@ class ShardedIndex:
         lock of the folder, for :meth:`add`); :class:`IndexError_` when a shard is missing, corrupt or
         built with another fingerprinter."""
         p = Path(path)
-        names = _read_manifest(p)
+        names, index_id = _read_manifest(p)
         lock = _lock_held or (_lock(p) if write else None)
         shards: list[TraceIndex] = []
         try:
-            for name in names:
+            for number, name in enumerate(names):
                 if not (p / name / DB_NAME).is_file():
                     raise IndexError_(f"shard {name} of the trace index at {p} is missing", hint=_REBUILD)
                 if lock is not None:
@@ -157,6 +258,9 @@ class ShardedIndex:
                 shards.append(TraceIndex.open(p / name))
                 if shards[-1].fingerprinter != shards[0].fingerprinter:
                     raise _mismatch(p, name, names[0])
+                _check_place(p, name, shards[-1], index_id, number, len(names))
+            if index_id is None and lock is not None:
+                shards = _adopt(p, names, shards)
         except BaseException:
             for s in shards:
                 s.close()
@@ -174,18 +278,26 @@ class ShardedIndex:
         lock = claim_folder(p, DB_NAME, MANIFEST)
         try:
             names = [f"shard-{i:03d}" for i in range(shards)]
-            for name in names:
+            index_id = uuid.uuid4().hex
+            for number, name in enumerate(names):
                 if (p / name / DB_NAME).exists():  # left by a killed creation: no manifest, so never added to
                     _own_shard(p, name)
                     ix = TraceIndex.open(p / name, write=True)
-                    if ix.fingerprinter != fp:
+                    problem = (_mismatch(p, name, "the one asked for") if ix.fingerprinter != fp else
+                               IndexError_(f"{p / name} holds documents but {p} has no {MANIFEST}",
+                                           hint="move it away, or pass another folder for --index") if len(ix)
+                               else None)
+                    if problem:
                         ix.close()
-                        raise _mismatch(p, name, "the one asked for")
+                        raise problem
                 else:
                     ix = TraceIndex.create(p / name, fp, vocabulary_source)
-                ix.close()
+                try:
+                    _stamp(ix, _identity(index_id, number, shards))
+                finally:
+                    ix.close()
             try:
-                _write_manifest(p, names)
+                _write_manifest(p, names, index_id)
             except OSError as exc:
                 raise _os_error(p, exc) from None
         except BaseException:
