@@ -31,6 +31,7 @@ def test_train_on_user_corpus_then_restore(user_corpus, tmp_path, capsys):
     assert meta["built_with"] == "unspin train --corpus" and meta["documents"] >= 50
     assert meta["format"] == 2 and set(meta["files"]) >= {"corpus_lm.json.gz", "pairs.npz", "lexicon.tsv.gz"}
     assert not list(out.glob("*.pkl*"))  # data files only: nothing is pickled
+    assert meta["calibration"] is None or len(meta["calibration"]["coef"]) == 3
     capsys.readouterr()
     assert main(["restore", "examples/spun.txt", "--format", "json", "--model", str(out)]) == 0
     res = json.loads(capsys.readouterr().out)

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from unspin.decode.calibration import chars, curve
 from unspin.decode.candidates import candidates_of
 from unspin.decode.document import alters_word, analyse
 from unspin.lexicon import Source, public, sources
@@ -269,7 +270,7 @@ def evaluate(
     progress(f"{len(paras):,} held-out paragraphs")
     spin_list = spinners(base, list(tables), holdout, seed, mode, thesaurus)
     progress("spinners: " + ", ".join(s.name for s in spin_list))
-    rows, natural, all_p, all_y = [], [], [], []
+    rows, natural, all_p, all_y, all_n = [], [], [], [], []
     for length in lengths:
         clean = make_docs(paras, length, docs, rng)
         stats = {id(m): _clean_stats([analyse(d, m) for d in clean], m) for m in {id(s.model): s.model for s in spin_list}.values()}
@@ -287,7 +288,7 @@ def evaluate(
             model, neg = sp.model, stats[id(sp.model)]["probs"]
             for r in rates:
                 tp = fp = fn = reversing = 0
-                pos_p, all_swaps = [], []
+                pos_p, pos_n, all_swaps = [], [], []
                 by_kind = {k: [0, 0, 0] for k in KINDS}  # kind -> [right edits, edits, swaps]
                 for i, d in enumerate(clean):
                     s = _spin_doc(sp, d, i, r, rng.randrange(1 << 30))
@@ -308,6 +309,7 @@ def evaluate(
                         k[0] += (e.start, e.end, e.original) in gold
                         k[1] += 1
                     pos_p.append(res.spin_probability)
+                    pos_n.append(chars(s.text))
                 prec = tp / (tp + fp) if tp + fp else 1.0
                 rec = tp / (tp + fn) if tp + fn else 0.0
                 cov = coverage(model, all_swaps)
@@ -329,11 +331,13 @@ def evaluate(
                 })
                 all_p += pos_p + neg
                 all_y += [True] * len(pos_p) + [False] * len(neg)
+                all_n += pos_n + [chars(d) for d in clean]
                 progress(f"{sp.name} length {length} r {r}: P {prec:.3f} R {rec:.3f} AUC {rows[-1]['roc_auc']:.3f}")
     return {
         "model": str(base.path), "heldout_paragraphs": len(paras), "holdout_pairs": holdout, "mode": mode,
         "threshold": DEFAULT_THRESHOLD, "edit_threshold": base.edit_threshold,
         "calibration_error": round(calibration_error(all_p, all_y), 4),
+        "calibration_by_length": curve(all_p, all_y, all_n),
         "seconds": round(time.time() - t0, 1), "natural": natural, "rows": rows,
     }
 
@@ -358,6 +362,13 @@ def to_markdown(report: dict) -> str:
     for n in report["natural"]:
         lines.append(f"| {n['length']} | {n['docs']} | {n['fpr_at_threshold']} | {n['clean_sentences_edited']:.4f} | "
                      f"{n['deleting_edits']} | {n.get('reversing_edits', '-')} |")
+    if report.get("calibration_by_length"):
+        lines += ["", "Calibration by length (spun and natural documents of every spinner; reliability bins "
+                  "as predicted / observed spun share):", "",
+                  "| characters | docs | spun share | mean probability | ECE | bins |", "|---|---|---|---|---|---|"]
+        for b in report["calibration_by_length"]:
+            bins = "; ".join(f"{x['bin']}: {x['predicted']:.2f} / {x['observed']:.2f} ({x['docs']})" for x in b["bins"])
+            lines.append(f"| {b['bucket']} | {b['docs']} | {b['spun_share']} | {b['mean_p']} | {b['ece']} | {bins} |")
     rows = report["rows"]
     # spinner families the model never trained on come first
     names = sorted(dict.fromkeys(r["spinner"] for r in rows),

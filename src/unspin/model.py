@@ -56,6 +56,7 @@ class Model:
     trained_on: frozenset[str] = frozenset()
     meta: dict = field(default_factory=dict)  # provenance kept from meta.json (built_with, learned, ...)
     guard: Guard = EMPTY  # the meaning guard the lexicon was built with (learned pairs pass it too)
+    calibration: Logistic | None = None  # length-aware calibration of ``doc`` (unspin.decode.calibration)
 
     @property
     def edit_threshold(self) -> float:
@@ -84,6 +85,7 @@ class Model:
             f.write("\n".join(sorted(self.trained_on)).encode())
         extra = {k: v for k, v in {**self.meta, **(meta or {})}.items() if k not in _META_KEYS}
         body = {"format": FORMAT, "settings": self.settings, "doc": self.doc.to_dict() if self.doc else None,
+                "calibration": self.calibration.to_dict() if self.calibration else None,
                 **extra, "files": {name: _sha256(out / name) for name in FILES if (out / name).is_file()}}
         tmp = out / "meta.json.tmp"
         tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -100,7 +102,7 @@ LEGACY_FILES = ("pairs.pkl", "corpus_lm.pkl.gz")
 MAX_META_BYTES = 16 << 20
 MAX_PAIRS_BYTES = 512 << 20
 """Largest meta.json, and largest uncompressed pair classifiers, accepted."""
-_META_KEYS = ("format", "settings", "doc", "files")
+_META_KEYS = ("format", "settings", "doc", "calibration", "files")
 _REBUILD = "rebuild it with `unspin train --out DIR` (the built-in model: reinstall unspin)"
 
 
@@ -227,6 +229,7 @@ def _load(path: str) -> Model:
         pairs = _load_pairs(current) if current.is_file() else {}
         current = p / "meta.json"
         doc = Logistic.from_dict(meta["doc"], _feature_widths()["doc"]) if meta.get("doc") else None
+        calibration = Logistic.from_dict(meta["calibration"], 3) if meta.get("calibration") else None
         corpus = None
         if (p / CORPUS_LM).is_file():
             current = p / CORPUS_LM
@@ -249,7 +252,8 @@ def _load(path: str) -> Model:
     if corpus is not None:
         lm = InterpolatedLM(lm, corpus, float(settings.get("corpus_weight", 0.3)))
     extra = {k: v for k, v in meta.items() if k not in _META_KEYS}
-    return Model(lexicon, lm, pairs.get("stage1"), pairs.get("stage2"), doc, settings, p, trained, extra, guard)
+    return Model(lexicon, lm, pairs.get("stage1"), pairs.get("stage2"), doc, settings, p, trained, extra, guard,
+                 calibration)
 
 
 def load_model(path: str | Path | None = None) -> Model:

@@ -79,7 +79,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         unspin train --corpus archive/ --out my-model        # .txt, .jsonl[.gz], folders
         unspin train --corpus news.jsonl --text-field body --out my-model
         unspin restore article.txt --model my-model
-        unspin train --out rebuilt                           # the built-in model's recipe""", extra="data")
+        unspin train --out rebuilt                           # the built-in model's recipe
+        unspin train --recalibrate --out recalibrated        # refit only the length calibration""", extra="data")
     p.add_argument("--corpus", nargs="+", metavar="FILE", help="your clean corpus: .txt, .jsonl, .gz, folders")
     p.add_argument("--text-field", default="text", help="JSONL field holding the text (default: text)")
     p.add_argument("--out", required=True, metavar="DIR", help="model folder to write (required)")
@@ -91,6 +92,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--leave-out", nargs="+", default=[], metavar="FAMILY",
                    help="spinner families not to train on, to measure on them as unseen "
                         "(public, mixed, thesaurus, gloss)")
+    p.add_argument("--recalibrate", metavar="MODEL", nargs="?", const="", default=None,
+                   help="only refit the length-aware calibration of MODEL (default: the built-in one) into --out")
     p.set_defaults(func=cmd_train)
 
     p = add_command(sub, "eval", "measure restore and detect on held-out text spun with real spinner tables", """
@@ -182,6 +185,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise InputError(f"--leave-out: unknown spinner family {sorted(unknown)[0]!r}",
                          hint=f"choose from {', '.join(FAMILIES)}")
     families = tuple(f for f in FAMILIES if f not in args.leave_out)
+    if args.recalibrate is not None:
+        from unspin.train.calibrate import recalibrate
+
+        recalibrate(args.recalibrate or None, args.out, args.corpus, args.text_field,
+                    progress=lambda m: print(m, file=sys.stderr))
+        return 0
     base = None
     if args.corpus and not args.rebuild_lexicon:
         from unspin.model import load_model

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from unspin.decode.calibration import calibrate, chars
 from unspin.decode.candidates import candidates, merge_split, public_originals, public_spun
 from unspin.decode.channel import PairEvidence, alters_word, featurise
 from unspin.decode.deadline import check as check_deadline
@@ -237,7 +238,8 @@ def _analysis(
         n_body, ctx,
     )
     a.doc_features = a.doc_vector(model.edit_threshold)
-    a.spin_probability = float(model.doc.predict(np.array([a.doc_features]))[0]) if model.doc else 0.0
+    raw = float(model.doc.predict(np.array([a.doc_features]))[0]) if model.doc else 0.0
+    a.spin_probability = calibrate(model.calibration, raw, chars(text))
     return a
 
 
