@@ -91,21 +91,23 @@ def test_resume_after_an_interruption_gives_the_same_result(run, tmp_path, monke
     d, _, out = run
     import unspin.dedup.run as dr
 
-    real, calls = dr.links, {"n": 0}
+    real, calls = dr.check, {"n": 0}
 
     def dying(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] > 12:
+        if calls["n"] > 30:
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
     opts = DedupOptions(inputs=[str(d / "crawl.jsonl")], out=str(tmp_path / "o.jsonl"), workers=1, shard_size=5,
                         progress=False, spin=False)
-    monkeypatch.setattr(dr, "links", dying)
+    monkeypatch.setattr(dr, "check", dying)
+    monkeypatch.setattr(dr, "BATCH", 8)
     with pytest.raises(KeyboardInterrupt):
         dedup(opts)
-    assert len(list((tmp_path / "o.jsonl.parts" / "pass1").glob("*.jsonl"))) == 2
-    monkeypatch.setattr(dr, "links", real)
+    parts = tmp_path / "o.jsonl.parts"
+    assert len(list((parts / "sign").glob("*.npz"))) == 7 and len(list((parts / "verify").glob("*.json"))) >= 3
+    monkeypatch.setattr(dr, "check", real)
     s = dedup(opts)
     assert s.signed == 0  # the signatures of the first run were reused
     again = _read(tmp_path / "o.jsonl")

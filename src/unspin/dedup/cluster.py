@@ -1,19 +1,11 @@
-"""Clustering a crawl's spun copies on a trace index of the crawl itself.
+"""Clusters from verified pairs: links join documents, stitched pages name their sources, one document is kept.
 
-Every document is indexed (the same signatures as ``unspin index add``), then traced against the
-index with itself left out (:func:`links`: the same candidates, alignment and acceptance as
-``unspin trace``).  Each accepted source is a *link*.  Links join documents into clusters
-(union-find), except links of *stitched* pages: a page whose sources bring different sentences
-(one source explains part of the page, another explains a part the first does not) names its
-sources instead of joining them, so that two articles are never merged through a page that
-quotes both.
-
-Two passes.  In the first, every document is one group.  A crawl holding five copies of an article
-makes each of its sentences look like a template line to ``trace`` (aligned by more than 3
-candidates, or found in 4 documents or more), which hides the article from an excerpt or a stitched
-page that quotes it.  So the documents that had a candidate come close without being accepted are
-traced again with the first pass's clusters as groups: a cluster counts once, as one source would
-in an archive.
+Links (:mod:`unspin.dedup.verify`) join documents into clusters (union-find), except links of
+*stitched* pages: a page two or more of whose sources explain different sentences of it (a source
+other than the best one explains :data:`~unspin.dedup.verify.PART_CHARS` Chinese characters the best
+one does not) names its sources instead of joining them, so two articles are never merged through
+a page that quotes both.  A source of a page is a document that explains a part of it without being
+held whole by it (an excerpt inside a page is not its source: the page is the excerpt's).
 
 >>> uf = UnionFind(4); uf.union(0, 1); uf.union(3, 1); [uf.find(i) for i in range(4)]
 [0, 0, 2, 0]
@@ -23,83 +15,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from unspin.text.decode import han_count
-from unspin.trace.align import align, sentences
-from unspin.trace.api import MIN_REST_CHARS, MIN_SCORE, MIN_SHARED, Scored, score_candidates, select_sources
-from unspin.trace.index import TraceIndex
+import numpy as np
 
-COPY_COVERAGE = 0.8
-"""A member covering this share of the kept document, and covered by it as much, is a ``copy``;
-else it is an ``excerpt`` (one holds a part of the other)."""
-MIN_LINK_SCORE = 0.2
-"""Least share of a document's anchor (or raw) shingles an accepted source must hold to join their
-clusters (a weaker one still names a source of a stitched page).
-``trace`` accepts a related story sharing formula sentences (a daily epidemic report, a session of
-the same congress) 1-2% of the time; in a crawl every document is a query, and each such match
-would merge two articles.  Those matches hold 1-18% of the query's anchor shingles (on the bench's
-natural xwlb items), a copy a half or more; one source of a page stitched from three may hold less."""
+from unspin.dedup.verify import COVER, PART_CHARS, Check, Side
+
 WHOLE = 0.8
-"""Where spin decides, only members at least this share of the longest one's length are considered
-(an excerpt reads as natural as its original, but is not it)."""
+"""Where spin or centrality decides, only members at least this share of the longest one's length are
+considered (an excerpt reads as natural as its original, but is not it)."""
 SPIN_TIE = 0.05
-"""Spin probabilities this close to the lowest count as tied (the longest of them is kept)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """An accepted source of a document: its number, the share of the document it covers
-    (Chinese characters of aligned sentences), the share of the document's anchor shingles it
-    holds, and whether it brings sentences the best source does not (a stitched page)."""
-
-    num: int
-    coverage: float
-    score: float
-    extra: bool = False
-    strong: bool = True
-    """Holds :data:`MIN_LINK_SCORE` of the document's shingles: may join two clusters."""
-
-
-@dataclass(slots=True)
-class Traced:
-    """One document's links, and the candidates that came close without being accepted."""
-
-    num: int
-    links: list[Link] = field(default_factory=list)
-    near: list[int] = field(default_factory=list)
-
-
-def links(ix: TraceIndex, num: int, group: Callable[[int], int] | None = None, candidates: int = 20) -> Traced:
-    """Trace indexed document ``num`` against the rest of the index (see module docstring)."""
-    _, text = ix.document(num)
-    try:
-        scored = score_candidates(text, ix, candidates, exclude=num, group=group)
-    except ValueError:  # no sentence at all (nothing to trace)
-        return Traced(num)
-    kept = select_sources(scored)
-    out = Traced(num)
-    if kept:
-        best = max(kept, key=lambda c: (c.coverage, c.score, -c.num))
-        mine = {qi for qi, *_ in best.alignment.query_sentences}
-        han = best.query.han if best.query else []
-        for c in kept:
-            extra = sum(han[qi] for qi, *_ in c.alignment.query_sentences if qi not in mine) if han else 0
-            out.links.append(Link(c.num, round(c.coverage, 4), round(c.score, 4), extra >= MIN_REST_CHARS, _strong(c)))
-    taken = {c.num for c in kept}
-    out.near = [c.num for c in scored if c.num not in taken and _near(c)]
-    return out
-
-
-def _strong(c: Scored) -> bool:
-    """Whether an accepted source holds :data:`MIN_LINK_SCORE` of the document's anchor or raw shingles."""
-    e = c.evidence()
-    return max(e.score, e.raw_score) >= MIN_LINK_SCORE
-
-
-def _near(c: Scored) -> bool:
-    return c.score >= MIN_SCORE and c.alignment.shared >= MIN_SHARED
+"""Spin probabilities this close to the lowest count as tied."""
+CENTRE_MARGIN = 0.02
+"""The most central member is kept when its mean share with the others leads the next by this much."""
+COPY_LENGTH = 0.8
+"""A member at least this share of the kept document's length (and the kept one at least this share of
+its length) is a ``copy``; else an ``excerpt``."""
 
 
 class UnionFind:
@@ -122,26 +54,89 @@ class UnionFind:
             self.parent[hi] = lo
 
 
-def stitched_pages(traced: dict[int, Traced]) -> set[int]:
-    """Documents one of whose sources brings sentences the best source does not explain."""
-    return {t.num for t in traced.values() if any(link.extra for link in t.links)}
 
 
-def components(n: int, traced: dict[int, Traced], stitched: set[int]) -> UnionFind:
-    """Union of every strong link whose two ends are not stitched pages (see module docstring)."""
-    uf = UnionFind(n)
-    for t in traced.values():
-        if t.num in stitched:
+def sources_of(checks: Sequence[Check]) -> dict[int, list[tuple[int, Side]]]:
+    """For every document, the documents that explain a part of it without being held whole by it."""
+    out: dict[int, list[tuple[int, Side]]] = {}
+    for c in checks:
+        for doc, other in ((c.small, c.large), (c.large, c.small)):
+            mine, theirs = c.explains(doc), c.explains(other)
+            if mine is None or not (mine.link() or mine.part()):
+                continue
+            if theirs is not None and theirs.coverage >= COVER > mine.coverage:
+                continue  # ``other`` sits whole inside ``doc``: doc is its source, not the other way
+            out.setdefault(doc, []).append((other, mine))
+    return out
+
+
+def stitched_pages(sources: dict[int, list[tuple[int, Side]]], checks: Sequence[Check]) -> set[int]:
+    """Documents with a source that explains :data:`PART_CHARS` Chinese characters which neither the best
+    source nor any source linked to it (through links not involving the document) explains."""
+    adjacent: dict[int, list[int]] = {}
+    for c in checks:
+        if c.link:
+            adjacent.setdefault(c.small, []).append(c.large)
+            adjacent.setdefault(c.large, []).append(c.small)
+    out = set()
+    for doc, found in sources.items():
+        if len(found) < 2:
             continue
-        for link in t.links:
-            if link.num not in stitched and link.strong:
-                uf.union(t.num, link.num)
+        found = sorted(found, key=lambda x: (-x[1].chars, x[0]))
+        near = _reach(found[0][0], doc, adjacent, {o for o, _ in found})
+        explained = {qi for o, s in found if o in near for qi in s.aligned}
+        for o, s in found:
+            if o not in near and sum(h for qi, h in s.aligned.items() if qi not in explained) >= PART_CHARS:
+                out.add(doc)
+                break
+    return out
+
+
+_REACH_LIMIT = 10_000
+"""Most documents one search for a page's linked sources visits."""
+
+
+def _reach(start: int, avoid: int, adjacent: dict[int, list[int]], wanted: set[int]) -> set[int]:
+    """The documents of ``wanted`` that links connect to ``start`` without passing through ``avoid``."""
+    seen, todo, found = {start, avoid}, [start], {start}
+    while todo and len(seen) < _REACH_LIMIT and len(found) < len(wanted):
+        for nxt in adjacent.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+                if nxt in wanted:
+                    found.add(nxt)
+    return found
+
+
+def components(n: int, checks: Sequence[Check], stitched: set[int]) -> UnionFind:
+    """Union of every link whose two ends are not stitched pages."""
+    uf = UnionFind(n)
+    for c in checks:
+        if c.link and c.small not in stitched and c.large not in stitched:
+            uf.union(c.small, c.large)
     return uf
 
 
-def second_look(traced: dict[int, Traced], uf: UnionFind) -> list[int]:
-    """Documents worth tracing again with groups: a near candidate outside their own cluster."""
-    return sorted(t.num for t in traced.values() if any(uf.find(c) != uf.find(t.num) for c in t.near))
+def cluster(n: int, checks: Sequence[Check]) -> tuple[UnionFind, dict[int, list[int]]]:
+    """Components over documents ``0..n-1``, and each stitched page's source roots (best source first);
+    a page whose sources all fall in one cluster joins it as an ordinary member."""
+    found = sources_of(checks)
+    stitched = stitched_pages(found, checks)
+    uf = components(n, checks, stitched)
+
+    def roots(page: int) -> list[int]:
+        out: list[int] = []
+        for other, _ in sorted(found[page], key=lambda x: (-x[1].chars, x[0])):
+            if other not in stitched and uf.find(other) not in out:
+                out.append(uf.find(other))
+        return out
+
+    for page in sorted(stitched):
+        r = roots(page)
+        if len(r) == 1:
+            uf.union(page, r[0])
+    return uf, {p: r for p in sorted(stitched) if len(r := roots(p)) >= 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,14 +181,20 @@ def date_key(value: Any) -> tuple | None:
     return tuple(nums + [0] * (6 - len(nums)))
 
 
-def choose_kept(members: Sequence[Member], stitched: set[int],
-                spin: Callable[[list[int]], dict[int, float]] | None) -> tuple[int, str]:
-    """The document kept for a cluster, and why: ``earliest_date``, ``lowest_spin``, ``longest``
-    (``only`` for a cluster of one).  Stitched pages are kept only when nothing else is left.
+Scores = Callable[[list[int]], dict[int, float]]
+
+
+def choose_kept(members: Sequence[Member], stitched: set[int], spin: Scores | None,
+                centre: Scores | None = None) -> tuple[int, str]:
+    """The document kept for a cluster, and why: ``earliest_date``, ``lowest_spin``, ``centre``,
+    ``longest`` (``only`` for a cluster of one).  Stitched pages are kept only when nothing else is left.
 
     The rule: the earliest ``date`` among members that have one; else (or among equal dates) the
     lowest spin probability among the members of :data:`WHOLE` length (``spin`` scores them;
-    probabilities within :data:`SPIN_TIE` of the lowest tie); else (or among ties) the longest; then the first in input order.
+    probabilities within :data:`SPIN_TIE` of the lowest tie); else (or among ties), when three or more
+    remain, the most central one (``centre``: each copy was spun from the original on its own, so the
+    original shares more of its signature with the others than any copy does), if it leads by
+    :data:`CENTRE_MARGIN`; else the longest; then the first in input order.
     """
     if len(members) == 1:
         return members[0].num, "only"
@@ -214,6 +215,15 @@ def choose_kept(members: Sequence[Member], stitched: set[int],
             if len(tied) < len(pool):
                 reason = reason or "lowest_spin"
             pool = tied
+    if len(pool) > 2 and centre is not None:
+        longest = max(m.chars for m in pool)
+        whole = [m for m in pool if m.chars >= WHOLE * longest]
+        shares = centre([m.num for m in whole]) if len(whole) > 2 else {}
+        if shares:
+            ranked = sorted(shares.values(), reverse=True)
+            if ranked[0] - ranked[1] >= CENTRE_MARGIN:
+                pool = [m for m in whole if shares[m.num] == ranked[0]]
+                reason = reason or "centre"
     if len(pool) > 1:
         longest = max(m.chars for m in pool)
         if any(m.chars != longest for m in pool):
@@ -223,25 +233,27 @@ def choose_kept(members: Sequence[Member], stitched: set[int],
     return kept.num, reason or ("lowest_spin" if spin is not None else "longest")
 
 
-def relation(ix: TraceIndex, num: int, kept: int) -> tuple[str, float, float]:
-    """``(copy|excerpt, similarity, coverage)`` of document ``num`` against the kept document: the
-    share of its anchor shingles held by the sentences aligned with the kept document, and the
-    share of its Chinese characters those sentences cover (see :data:`COPY_COVERAGE`)."""
-    fp = ix.fingerprinter
-    _, text = ix.document(num)
-    _, source = ix.document(kept)
-    mine, theirs = _aligned(text, source, fp), _aligned(source, text, fp)
-    kind = "copy" if mine[1] >= COPY_COVERAGE and theirs[1] >= COPY_COVERAGE else "excerpt"
-    return kind, round(mine[0], 4), round(mine[1], 4)
 
 
-def _aligned(query: str, source: str, fp) -> tuple[float, float]:
-    """(share of ``query``'s anchor shingles, share of its Chinese characters) aligned with ``source``."""
-    q = sentences(query, fp)
-    if not q:
-        return 0.0, 0.0
-    al = align(q, source, fp, query_text=query)
-    shingles = sum(len(s.shingles) for s in q) or 1
-    han = [han_count(query[s.start : s.end]) for s in q]
-    covered = sum(han[qi] for qi, *_ in al.query_sentences)
-    return al.shared / shingles, covered / (sum(han) or 1)
+def centre_scores(sig) -> Scores:
+    """Each member's mean share of its signature found in each other member's (``sig``: :class:`~unspin.dedup.store.Signatures`)."""
+    def scores(nums: list[int]) -> dict[int, float]:
+        sets = {n: sig.of(n) for n in nums}
+        out = {}
+        for n in nums:
+            mine = sets[n]
+            shares = [len(np.intersect1d(mine, sets[o], assume_unique=True)) / (len(mine) or 1) for o in nums if o != n]
+            out[n] = float(np.mean(shares)) if shares else 0.0
+        return out
+
+    return scores
+
+
+def relation(sig, num: int, kept: int, chars: dict[int, int]) -> tuple[str, float, float]:
+    """``(copy|excerpt, similarity, coverage)`` of member ``num`` against the kept document: the share of
+    its signature found in the kept one's, and the share of the kept one's found in its own."""
+    mine, theirs = sig.of(num), sig.of(kept)
+    shared = len(np.intersect1d(mine, theirs, assume_unique=True))
+    a, b = chars[num], chars[kept]
+    kind = "copy" if min(a, b) >= COPY_LENGTH * max(a, b) else "excerpt"
+    return kind, round(shared / (len(mine) or 1), 4), round(shared / (len(theirs) or 1), 4)

@@ -1,17 +1,20 @@
-"""``unspin dedup``: read, sign into a trace index, trace every document against the others, cluster, write.
+"""``unspin dedup``: read, sign, pair, verify, cluster, write.
 
 Phases, each resumable from the work folder ``OUT.parts/`` (``manifest.json`` names the run):
 
 1. **read and sign**: the scan readers and checks (``decode``, ``extract``, ``check``; bad records go to
-   the rejects file), then :meth:`TraceIndex.add` (signatures in ``--workers`` processes or on Ray
-   actors, :func:`unspin.trace.ray_sign.add_signed`).  The index lives in ``OUT.parts/index`` or
-   ``--index-out DIR``; a rerun finds the documents already signed there and signs only the rest.
-2. **trace**: every document against the index, itself left out (:func:`unspin.dedup.cluster.links`),
-   in shards of ``--shard-size`` documents, each written to ``OUT.parts/pass1/`` when done; then
-   the second look (``pass2/``, see :mod:`unspin.dedup.cluster`).
-3. **cluster and write**: components, stitched pages, the kept document of each cluster, the
-   relation of every member to it; ``--out``, ``--clean-out`` (a second read of the inputs) and the
-   summary.  Then ``OUT.parts/`` is removed (the index too, unless ``--index-out``).
+   the rejects file), then each document's signature — the trace index's sampled anchor and raw
+   shingles (:meth:`~unspin.trace.fingerprint.Fingerprinter.signature`) — in ``--workers`` processes
+   or on Ray actors, written with its text in shards of ``--shard-size`` documents
+   (:mod:`unspin.dedup.store`); a rerun signs only the shards not written yet.
+2. **pair**: candidate pairs from the ids they share (:mod:`unspin.dedup.candidates`, numpy).
+3. **verify**: candidate pairs, best first, aligned and checked (:mod:`unspin.dedup.verify`), in batches
+   on the workers; a pair already joined by earlier links is not verified again.  Each batch's
+   results go to ``OUT.parts/verify/`` when done.
+4. **cluster and write**: components, stitched pages, the kept document of each cluster, the
+   relation of every member to it; ``--out``, ``--clean-out`` (a second read of the inputs),
+   ``--index-out`` (a trace index built from the same signatures) and the summary.  Then
+   ``OUT.parts/`` is removed.
 """
 
 from __future__ import annotations
@@ -29,19 +32,10 @@ from typing import Any
 
 import numpy as np
 
-from unspin.dedup.cluster import (
-    Link,
-    Member,
-    Traced,
-    UnionFind,
-    choose_kept,
-    components,
-    date_key,
-    links,
-    relation,
-    second_look,
-    stitched_pages,
-)
+from unspin.dedup.candidates import Candidates, candidate_pairs
+from unspin.dedup.cluster import Member, UnionFind, centre_scores, choose_kept, cluster, date_key, relation
+from unspin.dedup.store import Signatures, Store, sign_batch, write_shard
+from unspin.dedup.verify import COVER, Check, Side, check
 from unspin.errors import InputError
 from unspin.scan.options import ScanOptions, output_format
 from unspin.scan.readers import input_kind, read
@@ -75,7 +69,7 @@ class DedupOptions:
     keep_stitched: bool = False
     spin: bool = True
     """Choose the kept document by spin probability when no date decides (costs a detection per member)."""
-    shard_size: int = 500
+    shard_size: int = 2000
     overwrite: bool = False
     progress: bool | None = None
 
@@ -89,9 +83,6 @@ class DedupOptions:
     def work(self) -> Path:
         return Path(str(self.out) + ".parts")
 
-    @property
-    def index_dir(self) -> Path:
-        return Path(self.index_out) if self.index_out else self.work / "index"
 
     def manifest(self) -> dict[str, Any]:
         """What a resumed run must share with the run it continues."""
@@ -100,8 +91,7 @@ class DedupOptions:
             st = p.stat()
             inputs.append([str(p.resolve()), st.st_size if p.is_file() else 0, int(st.st_mtime)])
         return {"inputs": inputs, "text_field": self.text_field, "id_field": self.id_field,
-                "encoding": self.encoding, "model": self.model, "index": str(self.index_dir.resolve()),
-                "shard_size": self.shard_size}
+                "encoding": self.encoding, "model": self.model, "shard_size": self.shard_size, "format": 2}
 
 
 @dataclass
@@ -114,6 +104,8 @@ class Entry:
     chars: int
     date: tuple | None
     num: int = -1
+    meta: dict[str, Any] | None = None
+    """Title, url and date, kept for ``--index-out``."""
 
 
 @dataclass
@@ -129,7 +121,9 @@ class DedupSummary:
     keep_reasons: Counter = field(default_factory=Counter)
     sizes: dict[str, int] = field(default_factory=dict)
     signed: int = 0
-    second_look: int = 0
+    candidates: int = 0
+    verified: int = 0
+    links: int = 0
     seconds: float = 0.0
     phase_seconds: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
@@ -203,24 +197,14 @@ def open_work(opts: DedupOptions) -> bool:
             raise InputError(f"{work} holds an unfinished dedup run with other inputs or options",
                              hint="rerun that command to finish it, or add --overwrite to start over")
         shutil.rmtree(work)
-        if opts.index_out and Path(have.get("index", "")) == opts.index_dir.resolve():
-            _remove_index(opts.index_dir)
         have = None
-    if have is None and opts.index_out and opts.index_dir.exists() and any(opts.index_dir.iterdir()):
+    if opts.index_out and Path(opts.index_out).exists() and any(Path(opts.index_out).iterdir()):
         raise InputError(f"--index-out {opts.index_out} is not empty",
                          hint="pass a new folder: a dedup run indexes the crawl alone")
     work.mkdir(parents=True, exist_ok=True)
     with atomic(work / MANIFEST, "w") as f:
         f.write(json.dumps(want))
     return have is not None
-
-
-def _remove_index(folder: Path) -> None:
-    from unspin.trace.index import DB_NAME, LOCK_NAME
-
-    for f in folder.glob(DB_NAME + "*"):
-        f.unlink()
-    (folder / LOCK_NAME).unlink(missing_ok=True)
 
 
 # -- phase 1: read and sign ---------------------------------------------------------------------
@@ -250,235 +234,262 @@ def _meta(record: dict[str, Any] | None) -> dict[str, Any]:
 _fp = None
 
 
-def _sign(batch: list[tuple]) -> list[tuple]:
+def _sign(job: tuple[int, list[str]]) -> dict:
     assert _fp is not None
-    return [(doc, _fp.sampled(doc[1])) for doc in batch]
+    return sign_batch(_fp, *job)
 
 
-def _signed_local(batches: Iterator[list[tuple]], fp, workers: int) -> Iterator[list[tuple]]:
-    """Batches of ``(doc, sampled ids)`` in order, signed in ``workers`` forked processes."""
+class _RaySigner:
+    """Body of a Ray actor: signs shards with one fingerprinter."""
+
+    def __init__(self, fp) -> None:
+        self.fp = fp
+
+    def sign(self, first: int, texts: list[str]) -> dict:
+        return sign_batch(self.fp, first, texts)
+
+
+class _Workers:
+    """``--workers`` local processes or Ray actors running one function on jobs (tuples of arguments):
+    :meth:`submit` a job, :meth:`get` its result.  ``local_fn(job)`` runs in a process (after
+    ``init(*initargs)``), or ``ray_actor(*ray_args).run(*job)`` on an actor; with one local worker,
+    jobs run in this process when their result is asked for."""
+
+    def __init__(self, opts: DedupOptions, local_fn, ray_actor, ray_args: tuple, start: str, init, initargs) -> None:
+        self.opts, self.local_fn, self.ray_actor, self.ray_args = opts, local_fn, ray_actor, ray_args
+        self.start, self.init, self.initargs = start, init, initargs
+        self.n = 0
+
+    def __enter__(self) -> _Workers:
+        from contextlib import ExitStack
+
+        self.stack = ExitStack()
+        opts = self.opts
+        try:
+            if opts.engine == "ray":
+                from unspin.cluster import connect
+
+                started = connect(opts.address, opts.workers)
+                import ray
+
+                if started:
+                    self.stack.callback(ray.shutdown)
+                actor = ray.remote(num_cpus=1)(self.ray_actor)
+                refs = [ray.put(x) for x in self.ray_args]
+                self.actors = [actor.remote(*refs) for _ in range(opts.workers)]
+            elif opts.workers > 1:
+                from unspin.pool import process_pool
+
+                self.pool = self.stack.enter_context(process_pool(
+                    opts.workers, self.start, "a dedup worker process", "rerun the same command to resume",
+                    self.init, self.initargs))
+            elif self.init:
+                self.init(*self.initargs)
+        except BaseException:
+            self.stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stack.close()
+
+    def submit(self, job: tuple):
+        self.n += 1
+        if self.opts.engine == "ray":
+            return self.actors[self.n % len(self.actors)].run.remote(*job)
+        if self.opts.workers > 1:
+            return self.pool.submit(self.local_fn, job)
+        return job
+
+    def get(self, handle):
+        if self.opts.engine == "ray":
+            import ray
+
+            return ray.get(handle)
+        if self.opts.workers > 1:
+            return handle.result()
+        return self.local_fn(handle)
+
+
+def _run_jobs(workers: _Workers, jobs: Iterator[tuple], window: int) -> Iterator:
+    """Results of ``jobs`` in order, at most ``window`` in flight."""
+    from collections import deque
+
+    pending: deque = deque()
+    for job in jobs:
+        pending.append(workers.submit(job))
+        if len(pending) >= window:
+            yield workers.get(pending.popleft())
+    while pending:
+        yield workers.get(pending.popleft())
+
+
+class _RaySign(_RaySigner):
+    def run(self, first: int, texts: list[str]) -> dict:
+        return self.sign(first, texts)
+
+
+def _set_fp(fp) -> None:
     global _fp
     _fp = fp
-    if workers <= 1:
-        for b in batches:
-            yield _sign(b)
-        return
-    from collections import deque
-
-    from unspin.pool import process_pool
-
-    with process_pool(workers, "fork", "a dedup signing process", "rerun the same command to resume") as pool:
-        pending: deque = deque()
-        for b in batches:
-            pending.append(pool.submit(_sign, b))
-            while len(pending) > 2 * workers or (pending and pending[0].done()):
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
-def sign_phase(opts: DedupOptions, summary: DedupSummary, rejects: list[dict], bar) -> list[Entry]:
-    """Read the inputs, add the unsigned documents to the index; the entries in input order."""
-    from itertools import islice
+def sign_phase(opts: DedupOptions, fp, summary: DedupSummary, rejects: list[dict], bar) -> tuple[list[Entry], Store]:
+    """Read the inputs and sign the shards not written yet; the entries in input order."""
+    from unspin.trace.index import MAX_DOC_CHARS
 
-    from unspin.trace.fingerprint import default_fingerprinter
-    from unspin.trace.index import TraceIndex
-    from unspin.trace.ray_sign import add_signed, sign_on_ray
+    folder = opts.work / "sign"
+    folder.mkdir(exist_ok=True)
+    entries: list[Entry] = []
+    seen: set[str] = set()
 
-    ix = TraceIndex.open_or_create(opts.index_dir, lambda: default_fingerprinter(opts.model))
-    try:
-        with ix.conn:
-            signed_before = dict(ix.conn.execute("SELECT id, sha1 FROM docs").fetchall())
-        entries: list[Entry] = []
-        seen: set[str] = set()
+    def shards() -> Iterator[tuple[int, list[str]]]:
+        texts: list[str] = []
+        for order, doc in read_docs(opts):
+            bar.update(1)
+            if not doc.reject and doc.id in seen:
+                doc.fail("duplicate_id", "an earlier record has the same id (ids must be unique)")
+            if not doc.reject and len(doc.text) > MAX_DOC_CHARS:
+                doc.fail("too_long", f"{len(doc.text):,} characters, over {MAX_DOC_CHARS:,} (split it)")
+            if doc.reject:
+                summary.rejected += 1
+                summary.reasons[doc.reject] += 1
+                rejects.append(doc.reject_record())
+                continue
+            seen.add(doc.id)
+            meta = _meta(doc.record)
+            entries.append(Entry(order, doc.id, doc.source, len(doc.text), date_key(meta.get("date")), len(entries),
+                                 meta if opts.index_out else None))
+            texts.append(doc.text)
+            if len(texts) == opts.shard_size:
+                yield len(entries) - len(texts), texts
+                texts = []
+        if texts:
+            yield len(entries) - len(texts), texts
 
-        def todo() -> Iterator[tuple]:
-            import hashlib
+    def todo() -> Iterator[tuple[int, list[str]]]:
+        for first, texts in shards():
+            if not (folder / f"{first // opts.shard_size:06d}.npz").is_file():
+                yield first, texts
 
-            for order, doc in read_docs(opts):
-                bar.update(1)
-                if not doc.reject and doc.id in seen:
-                    doc.fail("duplicate_id", "an earlier record has the same id (ids must be unique)")
-                if doc.reject:
-                    summary.rejected += 1
-                    summary.reasons[doc.reject] += 1
-                    rejects.append(doc.reject_record())
-                    continue
-                seen.add(doc.id)
-                meta = _meta(doc.record)
-                entries.append(Entry(order, doc.id, doc.source, len(doc.text), date_key(meta.get("date"))))
-                sha = hashlib.sha1(doc.text.encode("utf-8")).hexdigest()
-                if signed_before.get(doc.id) != sha:
-                    yield (doc.id, doc.text, meta)
-
-        it = todo()
-        batches = iter(lambda: list(islice(it, 500)), [])
-        if opts.engine == "ray":
-            signed = sign_on_ray((d for b in batches for d in b), ix.fingerprinter, opts.workers, opts.address)
-        else:
-            signed = _signed_local(batches, ix.fingerprinter, opts.workers)
-        report = add_signed(ix, signed, replace=True)
-        summary.signed = report.added + report.replaced
-        for doc_id, why in report.problems:  # over the index's size limit, not valid Unicode
-            summary.rejected += 1
-            summary.reasons["too_long" if "limit" in why else "error"] += 1
-            rejects.append({"id": doc_id, "source": None, "reason": "too_long" if "limit" in why else "error",
-                            "detail": why})
-        bad = {doc_id for doc_id, _ in report.problems}
-        with ix.conn:
-            nums = dict(ix.conn.execute("SELECT id, num FROM docs").fetchall())
-    finally:
-        ix.close()
-    out = []
-    for e in entries:
-        if e.id not in bad:
-            e.num = nums[e.id]
-            out.append(e)
-    return out
+    with _Workers(opts, _sign, _RaySign, (fp,), "fork", _set_fp, (fp,)) as workers:
+        for shard in _run_jobs(workers, todo(), 2 * opts.workers):
+            first = int(shard["first"][0])
+            write_shard(folder, first // opts.shard_size, shard)
+            summary.signed += len(shard["anchor_len"])
+    return entries, Store(folder, opts.shard_size, len(entries))
 
 
-# -- phase 2: trace every document against the others ----------------------------------------------
-_ix = None
+# -- phase 3: verify candidate pairs -----------------------------------------------------------------
+MIN_SCORE = 0.08
+"""Least share of the smaller document's informative ids a candidate pair must share to be verified."""
+BATCH = 512
+"""Pairs per verification batch."""
+LAG = 8
+"""A batch leaves out pairs already joined by the links of the batches up to ``LAG`` before it (so
+the pairs verified do not depend on timing, workers or engine)."""
+
+_store: Store | None = None
 
 
-def _open_index(path: str) -> None:
+def _open_store(folder: str, shard_size: int, count: int, fp) -> None:
     import signal
 
-    from unspin.trace.index import TraceIndex
-
-    global _ix
+    global _store, _fp
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _ix = TraceIndex.open(path)
+    _store, _fp = Store(Path(folder), shard_size, count), fp
 
 
-def trace_shard(nums: list[int], groups: np.ndarray | None = None, ix=None) -> list[Traced]:
-    """:func:`links` of every document of one shard (``groups``: document number -> group)."""
-    ix = ix if ix is not None else _ix
-    group = (lambda n: int(groups[n])) if groups is not None else None
-    return [links(ix, n, group) for n in nums]
+def verify_batch(pairs: list[tuple[int, int]], store: Store | None = None, fp=None) -> list[list]:
+    """Checks of a batch of pairs, as JSON-ready rows."""
+    store, fp = store or _store, fp or _fp
+    assert store is not None
+    return [_row(check(i, j, store.text(i), store.text(j), fp)) for i, j in pairs]
 
 
-class _RayTracer:
-    """Body of a Ray actor: opens the index read-only once, traces shards."""
-
-    def __init__(self, path: str) -> None:
-        from unspin.trace.index import TraceIndex
-
-        self.ix = TraceIndex.open(path)
-
-    def run(self, nums: list[int], groups: np.ndarray | None) -> list[Traced]:
-        return trace_shard(nums, groups, self.ix)
+def _verify_job(job: tuple[list[tuple[int, int]]]) -> list[list]:
+    return verify_batch(job[0])
 
 
-def _run_shards(opts: DedupOptions, jobs: list[tuple[Path, list[int]]], groups: np.ndarray | None,
-                on_done: Callable[[int], None]) -> None:
-    """Trace the unfinished shards (``(file, nums)``), writing each shard's file when it is done."""
-    path = str(opts.index_dir.resolve())
+class _RayVerify:
+    """Body of a Ray actor: opens the work folder's shards, verifies batches."""
 
-    def save(file: Path, traced: list[Traced]) -> None:
-        write_jsonl(file, ({"num": t.num, "links": [[x.num, x.coverage, x.score, x.extra, x.strong] for x in t.links],
-                            "near": t.near} for t in traced))
-        on_done(len(traced))
+    def __init__(self, folder: str, shard_size: int, count: int, fp) -> None:
+        self.store, self.fp = Store(Path(folder), shard_size, count), fp
 
-    if not jobs:
-        return
-    if opts.engine == "ray":
-        from unspin.cluster import connect
+    def run(self, pairs: list[tuple[int, int]]) -> list[list]:
+        return verify_batch(pairs, self.store, self.fp)
 
-        started = connect(opts.address, opts.workers)
-        import ray
 
-        try:
-            actor = ray.remote(num_cpus=1)(_RayTracer)
-            pool = [actor.remote(path) for _ in range(opts.workers)]
-            gref = ray.put(groups)
-            futures = [(file, pool[i % len(pool)].run.remote(nums, gref)) for i, (file, nums) in enumerate(jobs)]
-            for file, fut in futures:
-                save(file, ray.get(fut))
-        finally:
-            if started:
-                ray.shutdown()
-        return
-    if opts.workers <= 1 or len(jobs) == 1:
-        from unspin.trace.index import TraceIndex
+def _side_row(s: Side | None) -> list | None:
+    if s is None:
+        return None
+    return [s.coverage, s.similarity, s.raw_similarity, s.numbers, sorted(s.aligned.items())]
 
-        ix = TraceIndex.open(path)
-        try:
-            for file, nums in jobs:
-                save(file, trace_shard(nums, groups, ix))
-        finally:
-            ix.close()
-        return
+
+def _row(c: Check) -> list:
+    return [c.small, c.large, _side_row(c.forward), _side_row(c.backward)]
+
+
+def _side(row: list | None) -> Side | None:
+    return None if row is None else Side(row[0], row[1], row[2], row[3], {int(k): int(v) for k, v in row[4]})
+
+
+def _check(row: list) -> Check:
+    return Check(row[0], row[1], _side(row[2]), _side(row[3]))
+
+
+def verify_phase(opts: DedupOptions, store: Store, cand: Candidates, fp, bar) -> list[Check]:
+    """Verify the candidate pairs above :data:`MIN_SCORE`, best first, in batches of :data:`BATCH` (see
+    :data:`LAG`); each batch's checks are saved to ``verify/`` (a rerun reads them back)."""
     from collections import deque
 
-    from unspin.pool import process_pool
-
-    with process_pool(opts.workers, "spawn", "a dedup worker process", "rerun the same command to resume",
-                      _open_index, (path,)) as pool:
-        pending: deque = deque()
-        for file, nums in jobs:
-            pending.append((file, pool.submit(trace_shard, nums, groups)))
-            while len(pending) > 2 * opts.workers or (pending and pending[0][1].done()):
-                file_, fut = pending.popleft()
-                save(file_, fut.result())
-        while pending:
-            file_, fut = pending.popleft()
-            save(file_, fut.result())
-
-
-def _load(folder: Path) -> dict[int, Traced]:
-    out: dict[int, Traced] = {}
-    for f in sorted(folder.glob("*.jsonl")):
-        with open(f, encoding="utf-8") as fh:
-            for line in fh:
-                d = json.loads(line)
-                out[d["num"]] = Traced(d["num"], [Link(*x) for x in d["links"]], d["near"])
-    return out
-
-
-def trace_pass(opts: DedupOptions, name: str, nums: list[int], groups: np.ndarray | None, bar) -> dict[int, Traced]:
-    folder = opts.work / name
+    folder = opts.work / "verify"
     folder.mkdir(exist_ok=True)
-    jobs = []
-    for k in range(0, len(nums), opts.shard_size):
-        file = folder / f"{k // opts.shard_size:06d}.jsonl"
-        if file.is_file():
-            bar.update(min(opts.shard_size, len(nums) - k))
-        else:
-            jobs.append((file, nums[k : k + opts.shard_size]))
-    _run_shards(opts, jobs, groups, bar.update)
-    return _load(folder)
+    keep = cand.score >= MIN_SCORE
+    a, b = cand.a[keep].tolist(), cand.b[keep].tolist()
+    uf = UnionFind(store.count)
+    results: list[list[Check]] = []
+    pending: deque = deque()  # (batch number, handle) in flight
+    nxt = 0
+
+    def collect(workers: _Workers) -> None:
+        k, handle = pending.popleft()
+        rows = workers.get(handle)
+        with atomic(folder / f"{k:06d}.json", "w") as f:
+            f.write(json.dumps(rows))
+        results[k] = [_check(r) for r in rows]
+
+    args = (str(store.folder), store.shard_size, store.count, fp)
+    with _Workers(opts, _verify_job, _RayVerify, args, "fork", _open_store, args) as workers:
+        k = 0
+        while nxt < len(a):
+            while pending and pending[0][0] <= k - LAG:  # batch k sees every batch up to k - LAG
+                collect(workers)
+            if k >= LAG:
+                for c in results[k - LAG]:
+                    if c.link and c.forward.coverage >= COVER:
+                        uf.union(c.small, c.large)
+            job = []
+            while nxt < len(a) and len(job) < BATCH:
+                i, j = a[nxt], b[nxt]
+                nxt += 1
+                if uf.find(i) != uf.find(j):
+                    job.append((i, j))
+            bar.update(len(job))
+            file = folder / f"{k:06d}.json"
+            results.append([])
+            if file.is_file():
+                results[k] = [_check(r) for r in json.loads(file.read_text(encoding="utf-8"))]
+            else:
+                pending.append((k, workers.submit((job,))))
+            k += 1
+        while pending:
+            collect(workers)
+    return [c for r in results for c in r]
 
 
-# -- phase 3: cluster and write ------------------------------------------------------------------
-@dataclass
-class Cluster:
-    kept: int
-    reason: str
-    members: list[int]
-
-
-def cluster(entries: list[Entry], traced: dict[int, Traced]) -> tuple[UnionFind, dict[int, list[int]], int]:
-    """Components over document numbers, and each stitched page's source roots (best source first)."""
-    n = max((e.num for e in entries), default=-1) + 1
-    stitched = stitched_pages(traced)
-    uf = components(n, traced, stitched)
-    def roots(s: int) -> list[int]:
-        found: list[int] = []
-        for link in sorted(traced[s].links, key=lambda x: (-x.coverage, -x.score, x.num)):
-            if link.num not in stitched and uf.find(link.num) not in found:
-                found.append(uf.find(link.num))
-        return found
-
-    for s in sorted(stitched):  # a page whose sources are all in one cluster is an ordinary member of it
-        r = roots(s)
-        if len(r) == 1:
-            uf.union(s, r[0])
-    pages = {s: r for s in sorted(stitched) if len(r := roots(s)) >= 2}  # after every union: roots are final
-    return uf, pages, n
-
-
-def spin_scorer(opts: DedupOptions, ix) -> Callable[[list[int]], dict[int, float]] | None:
+def spin_scorer(opts: DedupOptions, store: Store) -> Callable[[list[int]], dict[int, float]] | None:
     """Spin probabilities of documents by number (the detector, loaded on first use), or ``None``."""
     if not opts.spin:
         return None
@@ -489,7 +500,7 @@ def spin_scorer(opts: DedupOptions, ix) -> Callable[[list[int]], dict[int, float
 
         todo = [n for n in nums if n not in cache]
         if todo:
-            res = detect_batch([ix.document(n)[1] for n in todo], model=opts.model, skip_errors=True)
+            res = detect_batch([store.text(n) for n in todo], model=opts.model, skip_errors=True)
             for n, r in zip(todo, res, strict=True):
                 cache[n] = r.spin_probability if r is not None else 1.0
         return {n: cache[n] for n in nums}
@@ -501,6 +512,8 @@ def dedup(opts: DedupOptions) -> DedupSummary:
     """Run ``unspin dedup`` (see module docstring); raises :class:`UnspinError` on bad options."""
     from tqdm import tqdm
 
+    from unspin.trace.fingerprint import default_fingerprinter
+
     check_options(opts)
     start = time.monotonic()
     summary = DedupSummary()
@@ -509,31 +522,33 @@ def dedup(opts: DedupOptions) -> DedupSummary:
     rejects: list[dict] = []
 
     t0 = time.monotonic()
+    fp, vocabulary = default_fingerprinter(opts.model)
     with tqdm(desc="dedup: read and sign", unit=" docs", disable=not show, file=sys.stderr) as bar:
-        entries = sign_phase(opts, summary, rejects, bar)
+        entries, store = sign_phase(opts, fp, summary, rejects, bar)
     summary.documents = len(entries) + summary.rejected
     summary.phase_seconds["sign"] = round(time.monotonic() - t0, 2)
 
     t0 = time.monotonic()
-    nums = sorted(e.num for e in entries)
-    with tqdm(total=len(nums), desc="dedup: trace", unit=" docs", disable=not show, file=sys.stderr) as bar:
-        traced = trace_pass(opts, "pass1", nums, None, bar)
-    stitched = stitched_pages(traced)
-    uf = components(max(nums, default=-1) + 1, traced, stitched)
-    again = second_look(traced, uf)
-    summary.second_look = len(again)
-    if again:
-        groups = np.array([uf.find(i) for i in range(len(uf.parent))], dtype=np.int64)
-        with tqdm(total=len(again), desc="dedup: second look", unit=" docs", disable=not show,
-                  file=sys.stderr) as bar:
-            traced.update(trace_pass(opts, "pass2", again, groups, bar))
-    summary.phase_seconds["trace"] = round(time.monotonic() - t0, 2)
+    sig = store.signatures()
+    cand = candidate_pairs(sig)
+    summary.candidates = int((cand.score >= MIN_SCORE).sum())
+    summary.phase_seconds["pair"] = round(time.monotonic() - t0, 2)
 
     t0 = time.monotonic()
-    records = write_phase(opts, entries, traced, summary)
+    with tqdm(total=summary.candidates, desc="dedup: verify", unit=" pairs", disable=not show,
+              file=sys.stderr) as bar:
+        checks = verify_phase(opts, store, cand, fp, bar)
+    summary.verified = len(checks)
+    summary.links = sum(c.link for c in checks)
+    summary.phase_seconds["verify"] = round(time.monotonic() - t0, 2)
+
+    t0 = time.monotonic()
+    records = write_phase(opts, entries, store, sig, checks, summary)
     summary.phase_seconds["cluster"] = round(time.monotonic() - t0, 2)
     t0 = time.monotonic()
     _write_outputs(opts, entries, records, rejects, summary)
+    if opts.index_out:
+        _write_index(opts, entries, store, sig, fp, vocabulary)
     summary.phase_seconds["write"] = round(time.monotonic() - t0, 2)
     summary.seconds = round(time.monotonic() - start, 2)
     if opts.summary_json:
@@ -543,46 +558,63 @@ def dedup(opts: DedupOptions) -> DedupSummary:
     return summary
 
 
-def write_phase(opts: DedupOptions, entries: list[Entry], traced: dict[int, Traced],
+def _write_index(opts: DedupOptions, entries: list[Entry], store: Store, sig: Signatures, fp, vocabulary: str) -> None:
+    """``--index-out``: a trace index of the crawl from the signatures already computed (no second signing)."""
+    from unspin.trace.index import TraceIndex
+    from unspin.trace.ray_sign import add_signed
+
+    ix = TraceIndex.create(opts.index_out, fp, vocabulary)
+    try:
+        def batches() -> Iterator[list[tuple]]:
+            for k in range(0, len(entries), 2000):
+                yield [((e.id, store.text(e.num), e.meta or {}), np.unique(sig.of(e.num))) for e in entries[k : k + 2000]]
+
+        add_signed(ix, batches(), replace=True)
+    finally:
+        ix.close()
+
+
+def write_phase(opts: DedupOptions, entries: list[Entry], store: Store, sig: Signatures, checks: list[Check],
                 summary: DedupSummary) -> dict[int, dict[str, Any]]:
     """The output record of every entry, by document number."""
-    from unspin.trace.index import TraceIndex
-
-    uf, pages, _ = cluster(entries, traced)
+    uf, pages = cluster(len(entries), checks)
     by_num = {e.num: e for e in entries}
+    chars = {e.num: e.chars for e in entries}
     groups: dict[int, list[int]] = {}
     for e in entries:
         root = pages[e.num][0] if e.num in pages else uf.find(e.num)
         groups.setdefault(root, []).append(e.num)
-    ix = TraceIndex.open(opts.index_dir)
-    try:
-        spin = spin_scorer(opts, ix)
-        kept_of: dict[int, tuple[int, str]] = {}
-        for root, members in groups.items():
-            ms = [Member(n, by_num[n].order, by_num[n].chars, by_num[n].date) for n in members]
-            kept_of[root] = choose_kept(ms, set(pages), spin)
-        records: dict[int, dict[str, Any]] = {}
-        for root, members in groups.items():
-            kept, reason = kept_of[root]
-            size = len(members)
-            for n in members:
-                rec: dict[str, Any] = {"id": by_num[n].id, "source": by_num[n].source, "cluster": by_num[kept].id,
-                                       "cluster_size": size, "keep": n == kept, "keep_reason": reason}
-                if n in pages:
-                    best = max(traced[n].links, key=lambda x: (x.coverage, x.score))
-                    rec.update(relation="stitched", similarity=best.score, coverage=best.coverage,
-                               sources=[by_num[kept_of[r][0]].id for r in pages[n]], keep=opts.keep_stitched or n == kept)
-                elif n == kept:
-                    rec.update(relation="self", similarity=1.0, coverage=1.0, sources=[])
-                else:
-                    kind, sim, cov = relation(ix, n, kept)
-                    rec.update(relation=kind, similarity=sim, coverage=cov, sources=[])
-                records[n] = rec
-                summary.relations[rec["relation"]] += 1
-                summary.removed += not rec["keep"]
-            summary.keep_reasons[reason] += 1
-    finally:
-        ix.close()
+    best_part: dict[int, tuple[float, float]] = {}
+    for c in checks:
+        for doc in (c.small, c.large):
+            s = c.explains(doc)
+            if doc in pages and s is not None and s.coverage > best_part.get(doc, (0.0, 0.0))[1]:
+                best_part[doc] = (s.similarity, s.coverage)
+    spin, centre = spin_scorer(opts, store), centre_scores(sig)
+    kept_of: dict[int, tuple[int, str]] = {}
+    for root, members in groups.items():
+        ms = [Member(n, by_num[n].order, by_num[n].chars, by_num[n].date) for n in members]
+        kept_of[root] = choose_kept(ms, set(pages), spin, centre)
+    records: dict[int, dict[str, Any]] = {}
+    for root, members in groups.items():
+        kept, reason = kept_of[root]
+        size = len(members)
+        for n in members:
+            rec: dict[str, Any] = {"id": by_num[n].id, "source": by_num[n].source, "cluster": by_num[kept].id,
+                                   "cluster_size": size, "keep": n == kept, "keep_reason": reason}
+            if n in pages:
+                sim, cov = best_part.get(n, (0.0, 0.0))
+                rec.update(relation="stitched", similarity=round(sim, 4), coverage=round(cov, 4),
+                           sources=[by_num[kept_of[r][0]].id for r in pages[n]], keep=opts.keep_stitched or n == kept)
+            elif n == kept:
+                rec.update(relation="self", similarity=1.0, coverage=1.0, sources=[])
+            else:
+                kind, sim, cov = relation(sig, n, kept, chars)
+                rec.update(relation=kind, similarity=sim, coverage=cov, sources=[])
+            records[n] = rec
+            summary.relations[rec["relation"]] += 1
+            summary.removed += not rec["keep"]
+        summary.keep_reasons[reason] += 1
     summary.clusters = len(groups)
     summary.duplicate_clusters = sum(len(m) > 1 for m in groups.values())
     summary.stitched = len(pages)

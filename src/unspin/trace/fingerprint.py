@@ -152,14 +152,18 @@ class Fingerprinter:
         cps, keep, alnum = self._keep(to_simplified(text))
         return _shingle_cps(cps[keep], self.k), _shingle_cps(cps[alnum], self.k) ^ _RAW_SALT
 
+    def signature(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(anchor ids, raw ids)``: the unique sampled ids of each channel (raw: empty when the channel
+        is off).  Their union is :meth:`sampled`, what the index stores; ``unspin dedup`` keeps them apart."""
+        anchors, raw = self.both(text)
+        kept = keep_sampled(anchors, self.sample)
+        return kept, keep_sampled(raw, self.raw_sample) if self.raw_sample else raw[:0]
+
     def sampled(self, text: str) -> np.ndarray:
         """The unique shingle ids kept in the index: a content-defined 1-in-``sample`` subset of the
         anchor shingles, and 1-in-``raw_sample`` of the raw ones when that channel is on."""
-        anchors, raw = self.both(text)
-        kept = keep_sampled(anchors, self.sample)
-        if not self.raw_sample:
-            return kept
-        return np.union1d(kept, keep_sampled(raw, self.raw_sample))
+        kept, raw = self.signature(text)
+        return np.union1d(kept, raw) if self.raw_sample else kept
 
 
 _FAST_CHARS = 48

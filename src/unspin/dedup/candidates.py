@@ -1,0 +1,94 @@
+"""Candidate pairs from shared signature ids: an inverted index in numpy, one partition of ids at a time.
+
+Every document's sampled ids (the trace index's postings) are grouped by id; an id held by 2 to
+:data:`MAX_DF` documents makes a pair of each two of them (an id in more documents is boilerplate,
+as in ``trace``); pairs sharing :data:`MIN_SHARED` ids or more are candidates.  Ids are split into
+``parts`` partitions by their high bits and each partition is counted alone, then the per-pair
+counts are added: the memory of one step is a partition's postings, and on a cluster each
+partition is one reducer's share of the shuffle (see docs/dedup.md, "Scale").
+
+>>> from unspin.dedup.store import Signatures
+>>> ids = np.array([1, 2, 3, 1, 2, 9, 1, 7], dtype=np.int64)
+>>> sig = Signatures(ids, np.zeros(8, dtype=bool), np.array([0, 3, 6, 8]))
+>>> c = candidate_pairs(sig, parts=2)
+>>> c.a.tolist(), c.b.tolist(), c.shared.tolist()
+([0], [1], [2])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from unspin.dedup.store import Signatures
+
+MAX_DF = 50
+"""An id held by more documents than this makes no pairs (a template line, a common name)."""
+MIN_SHARED = 2
+"""Least ids a pair must share to be verified."""
+PARTS = 16
+
+
+@dataclass
+class Candidates:
+    """Pairs ``a < b`` with the ids they share, and each document's informative ids (held by at most
+    :data:`MAX_DF` documents), sorted by :attr:`score`, best first."""
+
+    a: np.ndarray
+    b: np.ndarray
+    shared: np.ndarray
+    informative: np.ndarray
+    postings: int = 0
+    pair_postings: int = 0
+
+    @property
+    def score(self) -> np.ndarray:
+        """Share of the smaller document's informative ids the pair shares (an estimate of containment)."""
+        return self.shared / np.maximum(1, np.minimum(self.informative[self.a], self.informative[self.b]))
+
+
+def candidate_pairs(sig: Signatures, max_df: int = MAX_DF, min_shared: int = MIN_SHARED,
+                    parts: int = PARTS) -> Candidates:
+    """The candidate pairs of documents ``0 .. len(sig.start) - 2`` (see module docstring)."""
+    n = len(sig.start) - 1
+    docs = np.repeat(np.arange(n, dtype=np.int64), sig.size())
+    part = (sig.ids.view(np.uint64) >> np.uint64(48)) % np.uint64(parts)
+    informative = np.zeros(n, dtype=np.int64)
+    codes, counts = [], []
+    pair_postings = 0
+    for p in range(parts):
+        sel = part == p
+        keys, owners = sig.ids[sel], docs[sel]
+        order = np.lexsort((owners, keys))
+        keys, owners = keys[order], owners[order]
+        if not len(keys):
+            continue
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        sizes = np.diff(np.r_[starts, len(keys)])
+        informative += np.bincount(owners[np.repeat(sizes, sizes) <= max_df], minlength=n)
+        found = []
+        for size in range(2, max_df + 1):
+            at = starts[sizes == size]
+            if not len(at):
+                continue
+            members = owners[at[:, None] + np.arange(size)]
+            i, j = np.triu_indices(size, 1)
+            found.append(members[:, i].ravel() * n + members[:, j].ravel())
+        if found:
+            pair_codes = np.concatenate(found)
+            pair_postings += len(pair_codes)
+            u, c = np.unique(pair_codes, return_counts=True)
+            codes.append(u)
+            counts.append(c)
+    if codes:
+        u, inverse = np.unique(np.concatenate(codes), return_inverse=True)
+        shared = np.bincount(inverse, weights=np.concatenate(counts)).astype(np.int64)
+    else:
+        u, shared = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    keep = shared >= min_shared
+    u, shared = u[keep], shared[keep]
+    out = Candidates(u // max(n, 1), u % max(n, 1), shared, informative, len(sig.ids), pair_postings)
+    order = np.lexsort((out.b, out.a, -out.score))
+    out.a, out.b, out.shared = out.a[order], out.b[order], out.shared[order]
+    return out

@@ -1,0 +1,127 @@
+"""Verification of a candidate pair: ``trace``'s sentence alignment, read for what a spinner cannot do.
+
+The smaller document (in Chinese characters) is aligned sentence by sentence with the larger one
+(:func:`unspin.trace.align.align`, the alignment ``trace`` uses).  What the aligned sentences show:
+
+* ``coverage``: the share of the smaller document's Chinese characters in aligned sentences;
+* ``similarity``: the share of their *anchor* shingles (what is left once every word a spinner could
+  swap is masked) found in the sentences they align with, and ``raw_similarity``, the same share of
+  their raw shingles (letters and digits, nothing masked);
+* ``numbers``: the share of their digit and Latin tokens found in the other document.
+
+A spinner swaps words and keeps everything else: a spun copy keeps its anchors, its numbers and
+its names while its raw text changes (``similarity`` well above ``raw_similarity``), or keeps the
+text outright (a verbatim copy).  A *related* story built on the same template — the next daily
+report, the same committee's next session, the same ceremony a year later — keeps the template's
+text while its numbers, dates and names change: ``raw_similarity`` at or above ``similarity``, its
+numbers not found, and sentences of its own.  So a pair is a **link** (its documents join one
+cluster) when its numbers are kept and its anchors match closely (:data:`MIN_SIMILARITY`), and
+either the aligned sentences cover :data:`COVER` of the smaller document while anchors match at
+least as well as the raw text (or the text is verbatim, :data:`VERBATIM`), or they cover
+:data:`SPUN_COVER` of it with anchors matching :data:`SPUN_MARGIN` better than the raw text (a
+heavy spin, whose raw text no longer aligns every sentence).  Thresholds were chosen on the bench's
+tune crawl (``bench/bench_dedup.py --seed 17``) and are reported on another seed.
+
+A pair that is no link may still make one document a *part* of the other (:func:`Check.part`):
+enough aligned Chinese characters on the same evidence; a page with parts of two or more
+documents that explain different sentences of it is a stitched page (:mod:`unspin.dedup.cluster`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from unspin.text.decode import han_count
+from unspin.trace.align import align, sentences
+from unspin.trace.api import MIN_REST_CHARS
+
+COVER = 0.9
+MIN_SIMILARITY = 0.5
+VERBATIM = 0.9
+SPUN_COVER = 0.5
+SPUN_MARGIN = 0.3
+MIN_NUMBERS = 0.8
+"""Share of the aligned sentences' digit and Latin tokens the other document must hold (when they have 2+)."""
+PART_CHARS = MIN_REST_CHARS
+"""Least aligned Chinese characters for one document to hold a part of the other."""
+_TOKEN = re.compile(r"[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """How much of ``query`` another document explains (see module docstring)."""
+
+    coverage: float = 0.0
+    similarity: float = 0.0
+    raw_similarity: float = 0.0
+    numbers: float = 1.0
+    aligned: dict[int, int] = field(default_factory=dict)
+    """Aligned sentence of the query -> its Chinese characters."""
+
+    @property
+    def chars(self) -> int:
+        return sum(self.aligned.values())
+
+    def evidence(self) -> bool:
+        """Numbers kept and anchors matching closely."""
+        return self.numbers >= MIN_NUMBERS and self.similarity >= MIN_SIMILARITY
+
+    def link(self) -> bool:
+        if not self.evidence():
+            return False
+        kept_text = self.similarity >= self.raw_similarity or self.raw_similarity >= VERBATIM
+        return ((self.coverage >= COVER and kept_text)
+                or (self.coverage >= SPUN_COVER and self.similarity >= self.raw_similarity + SPUN_MARGIN))
+
+    def part(self) -> bool:
+        kept_text = self.similarity >= self.raw_similarity or self.raw_similarity >= VERBATIM
+        return self.evidence() and self.chars >= PART_CHARS and kept_text
+
+
+def side(query: str, source: str, fp) -> Side:
+    """How much of ``query`` document ``source`` explains."""
+    q = sentences(query, fp)
+    if not q:
+        return Side()
+    al = align(q, source, fp, query_text=query)
+    han = [han_count(query[s.start : s.end]) for s in q]
+    aligned = {qi: han[qi] for qi, *_ in al.query_sentences}
+    raw = sum(len(q[qi].raw) for qi in aligned)
+    tokens = [t for qi in aligned for t in _TOKEN.findall(query[q[qi].start : q[qi].end])]
+    numbers = 1.0
+    if len(tokens) >= 2:
+        theirs = set(_TOKEN.findall(source))
+        numbers = sum(t in theirs for t in tokens) / len(tokens)
+    return Side(sum(aligned.values()) / (sum(han) or 1), al.similarity, al.raw_shared / raw if raw else 0.0,
+                numbers, aligned)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A verified pair: ``small`` is the document with fewer Chinese characters; ``forward`` is how much of
+    it ``large`` explains, ``backward`` how much of ``large`` it explains (measured only when the
+    forward side is a link or a part)."""
+
+    small: int
+    large: int
+    forward: Side
+    backward: Side | None = None
+
+    @property
+    def link(self) -> bool:
+        return self.forward.link()
+
+    def explains(self, doc: int) -> Side | None:
+        """How much of document ``doc`` (one of the pair) the other explains, when measured."""
+        return self.forward if doc == self.small else self.backward
+
+
+def check(i: int, j: int, text_i: str, text_j: str, fp) -> Check:
+    """Verify candidate pair ``(i, j)`` (see module docstring)."""
+    if (han_count(text_i), i) > (han_count(text_j), j):
+        i, j, text_i, text_j = j, i, text_j, text_i
+    forward = side(text_i, text_j, fp)
+    if not (forward.link() or forward.part()):
+        return Check(i, j, forward)
+    return Check(i, j, forward, side(text_j, text_i, fp))
