@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from unspin.decode.calibration import calibrate, chars
-from unspin.decode.candidates import candidates, merge_split, public_originals, public_spun
-from unspin.decode.channel import PairEvidence, alters_word, featurise
+from unspin.decode.candidates import merge_split, public_originals
+from unspin.decode.channel import PairEvidence, WordEntry, alters_word, pair_features, word_entry
 from unspin.decode.deadline import check as check_deadline
 from unspin.decode.decision import (
     CONTAINS_THRESHOLD,
@@ -79,14 +79,33 @@ def keep_mask(text: str, keep: frozenset[str]) -> np.ndarray:
 
 @dataclass
 class _Evidence:
-    """What one pass over the slots gathered (``slots``: index -> (candidates, LM gains))."""
+    """What one pass over the slots gathered, as arrays.
 
-    pairs: dict[tuple[str, str], PairEvidence]
-    odd: dict[str, list[float]]
-    slots: dict[int, tuple[list[Candidate], list[float]]]
+    Slot ``s`` is the word at position ``pos[s]``, of distinct word ``wid[s]`` (``entries[wid[s]]``,
+    numbered by first occurrence); its LM gains, one per candidate, are
+    ``deltas[start[s] : start[s + 1]]``.  A hypothesis ``spun <- original`` is a pair
+    ``(word, candidate index)``, numbered word by word (the order in which the text first shows
+    it); ``pid[i]`` is the pair of gain ``i``."""
+
+    pos: list[int]
+    wid: np.ndarray
+    entries: list[WordEntry]
+    start: np.ndarray
+    deltas: np.ndarray
+    pid: np.ndarray
+    pair_base: np.ndarray  # first pair of each distinct word
+    odd_frac: np.ndarray  # per distinct word: mean share of candidates that read better, over its slots
+    odd_mean: np.ndarray  # ... and the mean of their mean gain
     pos_delta: int = 0
     public: int = 0
     preferred: int = 0
+
+    @property
+    def slots(self) -> dict[int, tuple[list[Candidate], list[float]]]:
+        """Position -> (candidates, LM gains) of every scored slot (for tests and inspection)."""
+        d = self.deltas.tolist()
+        return {j: (self.entries[w].cands, d[self.start[s] : self.start[s + 1]])
+                for s, (j, w) in enumerate(zip(self.pos, self.wid.tolist(), strict=True))}
 
 
 def _open_slots(model, words: list[str], spans, blocked, extra: Lexicon | None) -> list[int]:
@@ -112,57 +131,130 @@ def _gather(
     """LM evidence for every candidate of every slot; the window around slot ``j`` is read
     from ``context`` (the words as written, or with the first pass's edits applied).  With
     ``previous``, only slots whose window holds a ``changed`` position are scored again, and
-    the public-table tallies are not taken again (they describe the text as written)."""
+    the public-table tallies are not taken again (they describe the text as written).
+
+    The loop only asks the LM; pooling per hypothesis is done on arrays (sums run in the
+    order of the slots, as a Python ``sum`` over them would)."""
     slot_scores = model.lm.slot_scores
-    ev = _Evidence({}, defaultdict(lambda: [0.0, 0.0, 0]), {})
-    evidence = ev.pairs
     near = bytearray(len(words) + 2 * CONTEXT + 1)
     for k in changed or ():
         near[k : k + 2 * CONTEXT + 1] = b"\x01" * (2 * CONTEXT + 1)  # near[j + CONTEXT]: a change within CONTEXT
+    before = {j: s for s, j in enumerate(previous.pos)} if previous is not None else {}
+    pos: list[int] = []
+    wid: list[int] = []
+    entries: list[WordEntry] = []
+    ids: dict[str, int] = {}
+    scores: list[float] = []
+    fresh: list[int] = []  # per slot: end of its scores in ``scores`` (fresh), or -1 - its slot in ``previous``
     for n, j in enumerate(slots):
         if not n % 64:
             check_deadline()
         w = words[j]
         if previous is not None and not near[j + CONTEXT]:
-            if j not in previous.slots:
+            s = before.get(j)
+            if s is None:
                 continue
-            cands, ds = previous.slots[j]
+            e = previous.entries[previous.wid[s]]
+            fresh.append(-1 - s)
         else:
-            cands = candidates(model, w, extra)
-            if not cands:
+            e = word_entry(model, w, extra)
+            if e is None:
                 continue
-            left = context[max(0, j - CONTEXT) : j]
-            right = context[j + 1 : j + 1 + CONTEXT]
-            scores = slot_scores(left, [w, *(c.word for c in cands)], right)
-            base = scores[0]
-            ds = [x - base for x in scores[1:]]
-        ev.slots[j] = (cands, ds)
-        for c, d in zip(cands, ds, strict=True):
-            h = evidence.get((w, c.word))
-            if h is None:
-                h = evidence[(w, c.word)] = PairEvidence(w, c)
-            h.positions.append(j)
-            h.deltas.append(d)
-        o = ev.odd[w]
-        o[0] += sum(d > 0 for d in ds) / len(ds)
-        o[1] += sum(ds) / len(ds)
-        o[2] += 1
-        ev.pos_delta += max(ds) > 1.0
-        if previous is None and public_spun(model, w):
-            ev.public += 1
-            gains = [d for c, d in zip(cands, ds, strict=True) if c.sources & _PUBLIC]
-            ev.preferred += max(gains, default=0.0) > PUBLIC_PREFERRED
+            scores += slot_scores(context[max(0, j - CONTEXT) : j], e.fillers, context[j + 1 : j + 1 + CONTEXT])
+            fresh.append(len(scores))
+        i = ids.get(w)
+        if i is None:
+            i = ids[w] = len(entries)
+            entries.append(e)
+        pos.append(j)
+        wid.append(i)
+    return _pool(pos, wid, entries, scores, fresh, previous)
+
+
+def _pool(pos, wid_list, entries, scores, fresh_list, previous: _Evidence | None) -> _Evidence:
+    """The arrays of :class:`_Evidence` from what :func:`_gather` collected."""
+    wid = np.array(wid_list, dtype=np.intp)
+    n_cands = np.array([len(e.cands) for e in entries], dtype=np.intp)
+    ks = n_cands[wid]
+    start = np.zeros(len(pos) + 1, dtype=np.intp)
+    np.cumsum(ks, out=start[1:])
+    total = int(start[-1])
+    slot = np.repeat(np.arange(len(pos), dtype=np.intp), ks)
+    within = np.arange(total, dtype=np.intp) - start[slot]
+    fresh = np.array(fresh_list, dtype=np.intp)
+    deltas = np.empty(total)
+    new = fresh >= 0
+    if new.any():
+        s_scores = np.array(scores)
+        at = new[slot]  # gains of the slots scored now: candidate score minus the word's own
+        base = (fresh - ks - 1)[slot[at]]
+        deltas[at] = s_scores[base + 1 + within[at]] - s_scores[base]
+    if not new.all():
+        old = -1 - fresh
+        at = ~new[slot]
+        deltas[at] = previous.deltas[previous.start[old[slot[at]]] + within[at]]
+    pair_base = np.zeros(len(entries), dtype=np.intp)
+    np.cumsum(n_cands[:-1], out=pair_base[1:])
+    pid = pair_base[wid][slot] + within
+    # per slot: share of candidates that read better, mean gain, best gain (sums in slot order)
+    sums = np.zeros(len(pos))
+    np.add.at(sums, slot, deltas)
+    better = np.bincount(slot[deltas > 0], minlength=len(pos))
+    best = np.full(len(pos), -np.inf)
+    np.maximum.at(best, slot, deltas)
+    odd_frac = np.zeros(len(entries))
+    odd_mean = np.zeros(len(entries))
+    np.add.at(odd_frac, wid, better / ks)
+    np.add.at(odd_mean, wid, sums / ks)
+    n_slots = np.bincount(wid, minlength=len(entries))
+    ev = _Evidence(pos, wid, entries, start, deltas, pid, pair_base, odd_frac / n_slots, odd_mean / n_slots,
+                   int((best > 1.0).sum()))
+    if previous is None:
+        spun = np.array([e.public_spun for e in entries], dtype=bool)[wid]
+        ev.public = int(spun.sum())
+        src = np.concatenate([e.sources for e in entries]) if entries else np.zeros(0, dtype=np.int64)
+        gain = spun[slot] & ((src[pid] & _PUBLIC) > 0) & (deltas > PUBLIC_PREFERRED)
+        ev.preferred = int(np.unique(slot[gain]).size)
     return ev
 
 
 def _scored(model, ev: _Evidence, words: list[str], ctx: list[float]) -> list[PairEvidence]:
     """Keep the hypotheses worth a decision, featurise and score them."""
-    hyps = [
-        h for h in ev.pairs.values()
-        if max(h.deltas) > (PUBLIC_MIN_DELTA if h.candidate.sources & _PUBLIC else MIN_DELTA)
-        or h.candidate.sources & _TABLE
-    ]
-    featurise(hyps, set(words), ev.odd, model)
+    n_pairs = int(ev.pair_base[-1] + len(ev.entries[-1].cands)) if ev.entries else 0
+    if n_pairs == 0:
+        return []
+    counts = np.bincount(ev.pid, minlength=n_pairs)
+    sums = np.zeros(n_pairs)
+    np.add.at(sums, ev.pid, ev.deltas)
+    mx = np.full(n_pairs, -np.inf)
+    np.maximum.at(mx, ev.pid, ev.deltas)
+    mn = np.full(n_pairs, np.inf)
+    np.minimum.at(mn, ev.pid, ev.deltas)
+    src = np.concatenate([e.sources for e in ev.entries])
+    floor = np.where(src & _PUBLIC, PUBLIC_MIN_DELTA, MIN_DELTA)
+    kept = np.flatnonzero((mx > floor) | ((src & _TABLE) > 0))
+    if not len(kept):
+        return []
+    word = np.repeat(np.arange(len(ev.entries), dtype=np.intp), [len(e.cands) for e in ev.entries])[kept]
+    cand = kept - ev.pair_base[word]
+    present = set(words)
+    originals = [ev.entries[w].cands[c].word for w, c in zip(word.tolist(), cand.tolist(), strict=True)]
+    X = pair_features(
+        model, ev.entries, word, cand, sums[kept], counts[kept].astype(float), mx[kept], mn[kept],
+        np.array([o in present for o in originals], dtype=float), ev.odd_frac, ev.odd_mean,
+    )
+    # each hypothesis's gains, in slot order, and the positions of its word
+    order = np.argsort(ev.pid, kind="stable")
+    grouped = ev.deltas[order].tolist()
+    first = np.zeros(n_pairs + 1, dtype=np.intp)
+    np.cumsum(counts, out=first[1:])
+    positions: dict[int, list[int]] = {}
+    for j, w in zip(ev.pos, ev.wid.tolist(), strict=True):
+        positions.setdefault(w, []).append(j)
+    hyps = []
+    for i, (p, w, c) in enumerate(zip(kept.tolist(), word.tolist(), cand.tolist(), strict=True)):
+        e = ev.entries[w]
+        hyps.append(PairEvidence(e.word, e.cands[c], list(positions[w]), grouped[first[p] : first[p + 1]], X[i]))
     score_pairs(model, hyps, len(words), ctx)
     return hyps
 

@@ -31,34 +31,59 @@ DOC_FEATURES = [
 _TRUSTED = int(Source.USER | Source.LEARNED)
 
 
-def pair_matrix(
-    deltas: list[list[float]], margins: list[float], sources: list[int], sims: list[float],
-    freq_spun: list[int], freq_orig: list[int], shared: list[bool], len_diff: list[int],
-    present: list[bool], contains: list[bool], rewritten: list[bool], reverse: list[bool],
-    same_pos: list[float],
+STATIC = [i for i, name in enumerate(PAIR_FEATURES) if name not in (
+    "sum_delta", "max_delta", "mean_delta", "min_delta", "log_n", "margin", "original_present",
+    "odd_frac", "odd_mean", "n_candidates_kept", "delta_rank")]
+"""Columns that depend on the pair ``spun <- original`` and the model alone (cached per word)."""
+
+
+def pair_static(
+    sources: list[int], sims: list[float], freq_spun: list[int], freq_orig: list[int], shared: list[bool],
+    len_diff: list[int], contains: list[bool], rewritten: list[bool], reverse: list[bool], same_pos: list[float],
+    freq_rank_spun: list[float], fanout_orig: list[float], fanout_spun: list[float],
 ) -> np.ndarray:
-    """One row per hypothesis ``spun <- original`` pooled over its occurrences (see PAIR_FEATURES)."""
-    n = len(deltas)
+    """Rows of PAIR_FEATURES with the :data:`STATIC` columns filled (the rest 0): one row per pair."""
+    n = len(sources)
+    X = np.zeros((n, len(PAIR_FEATURES)))
     if n == 0:
-        return np.zeros((0, len(PAIR_FEATURES)))
-    sums = np.fromiter((sum(d) for d in deltas), float, n)
-    counts = np.fromiter((len(d) for d in deltas), float, n)
-    mx = np.fromiter((max(d) for d in deltas), float, n)
-    mn = np.fromiter((min(d) for d in deltas), float, n)
+        return X
     src = np.asarray(sources, dtype=np.int64)
     fs = np.log10(np.asarray(freq_spun, dtype=float) + 1)
     fo = np.log10(np.asarray(freq_orig, dtype=float) + 1)
-    cols = [
-        sums, mx, sums / counts, mn, np.log1p(counts), np.asarray(margins, float),
-        (src & Source.CILIN) > 0, (src & Source.CNSYN) > 0, (src & Source.VECTOR) > 0,
-        (src & _TRUSTED) > 0, np.asarray(sims, float), fo - fs, fs,
-        np.asarray(shared, float), np.asarray(len_diff, float), np.asarray(present, float),
-        (src & Source.PUBLIC) > 0, np.asarray(contains, float), np.asarray(rewritten, float),
-        np.asarray(reverse, float),
-        (src & Source.GLOSS) > 0, (src & Source.DOUBTFUL) > 0, np.asarray(same_pos, float),
-    ]
-    X = np.column_stack([np.asarray(c, dtype=float) for c in cols])
+    cols = {
+        6: (src & Source.CILIN) > 0, 7: (src & Source.CNSYN) > 0, 8: (src & Source.VECTOR) > 0,
+        9: (src & _TRUSTED) > 0, 10: sims, 11: fo - fs, 12: fs, 13: shared, 14: len_diff,
+        16: (src & Source.PUBLIC) > 0, 17: contains, 18: rewritten, 19: reverse,
+        20: (src & Source.GLOSS) > 0, 21: (src & Source.DOUBTFUL) > 0, 22: same_pos,
+    }
+    for i, c in cols.items():
+        X[:, i] = np.asarray(c, dtype=float)
+    X[:, 27:30] = np.clip(np.array([freq_rank_spun, fanout_orig, fanout_spun], dtype=float).T, -15, 15)
+    return X
+
+
+def pair_rows(
+    static: np.ndarray, sums: np.ndarray, counts: np.ndarray, mx: np.ndarray, mn: np.ndarray, margins: np.ndarray,
+    present: np.ndarray, odd_frac: np.ndarray, odd_mean: np.ndarray, n_kept: np.ndarray, rank: np.ndarray,
+) -> np.ndarray:
+    """The full PAIR_FEATURES rows: ``static`` (:func:`pair_static`, one row per pair, overwritten) with the
+    document's evidence: the pooled LM gains (sum, max, mean, min over the occurrences, their count),
+    the margin to the best other candidate, whether the original occurs in the document, how odd
+    the spun word reads among its candidates (share and mean of gains, candidates kept, rank)."""
+    X = static
+    X[:, 0] = sums
+    X[:, 1] = mx
+    X[:, 2] = sums / counts
+    X[:, 3] = mn
+    X[:, 4] = np.log1p(counts)
+    X[:, 5] = margins
     X[:, :6] = np.clip(X[:, :6], -15, 15)
+    X[:, 15] = present
+    X[:, 23] = odd_frac
+    X[:, 24] = odd_mean
+    X[:, 25] = n_kept
+    X[:, 26] = rank
+    X[:, 23:27] = np.clip(X[:, 23:27], -15, 15)
     return X
 
 

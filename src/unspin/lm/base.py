@@ -73,7 +73,7 @@ class KenLM:
         pre = " ".join(left) + " " if left else ""
         post = " " + " ".join(right) if right else ""
         score = self._score
-        return [score(pre + f + post, bos=False, eos=False) for f in fillers]
+        return [score(pre + f + post, False, False) for f in fillers]  # (bos, eos) positional: a little faster
 
     def token_scores(self, words: Sequence[str]) -> list[float]:
         """log10 p(word | history) for each word of ``words`` (no sentence markers)."""

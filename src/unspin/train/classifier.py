@@ -124,6 +124,68 @@ class Trees:
         return self._raw(X)
 
     def _raw(self, X: np.ndarray) -> np.ndarray:
+        layout = self._complete()
+        if layout is None:
+            return self._raw_nodes(X)
+        feature, threshold, missing_right, leaves, row_leaf = layout
+        n, k = X.shape
+        trees, inner = len(self.roots), (1 << self.depth) - 1
+        flat = X.ravel()
+        rows = (np.arange(n, dtype=np.intp) * k)[:, None]
+        tree_base = np.arange(trees, dtype=np.intp) * inner
+        has_nan = bool(np.isnan(flat).any())
+        node = np.zeros((n, trees), dtype=np.intp)  # heap position within each tree: children 2p+1, 2p+2
+        for _ in range(self.depth):
+            at = node + tree_base
+            x = flat[feature[at] + rows]
+            right = ~(x <= threshold[at])
+            if has_nan:
+                right = np.where(np.isnan(x), missing_right[at], right)
+            node = 2 * node + 1 + right
+        return self.baseline + leaves[node + row_leaf].sum(axis=1)
+
+    def _complete(self):
+        """The trees as complete binary trees of depth ``depth`` in heap order (built once):
+        a leaf above the last level is copied to every leaf slot below it, so every row takes
+        exactly ``depth`` steps with no child links to look up; the same comparisons as
+        :meth:`_raw_nodes` and the same leaf values, summed in the same order, so the same
+        result to the bit.  None when that layout would be too large (deep trees)."""
+        cached = self.__dict__.get("_layout", False)
+        if cached is not False:
+            return cached
+        trees, depth = len(self.roots), self.depth
+        leaf = np.flatnonzero(self.feature < 0)
+        loops = bool((self.left[leaf] == leaf).all() and (self.right[leaf] == leaf).all())
+        if trees << depth > 1 << 22 or not loops:  # (a file's leaf that links on is walked as written)
+            self.__dict__["_layout"] = None
+            return None
+        inner = (1 << depth) - 1
+        feature = np.zeros((trees, max(inner, 1)), dtype=np.intp)
+        threshold = np.full((trees, max(inner, 1)), np.inf)
+        missing_right = np.zeros((trees, max(inner, 1)), dtype=bool)
+        leaves = np.zeros((trees, 1 << depth))
+        for t, root in enumerate(self.roots.tolist()):
+            stack = [(root, 0, 0)]
+            while stack:
+                node, pos, level = stack.pop()
+                if self.feature[node] < 0 or level == depth:
+                    lo = hi = pos
+                    for _ in range(depth - level):
+                        lo, hi = 2 * lo + 1, 2 * hi + 2
+                    leaves[t, lo - inner : hi - inner + 1] = self.value[node]
+                    continue
+                feature[t, pos] = self.feature[node]
+                threshold[t, pos] = self.threshold[node]
+                missing_right[t, pos] = not self.missing_left[node]
+                stack.append((int(self.left[node]), 2 * pos + 1, level + 1))
+                stack.append((int(self.right[node]), 2 * pos + 2, level + 1))
+        row_leaf = np.arange(trees, dtype=np.intp) * (1 << depth) - inner
+        layout = (feature.ravel(), threshold.ravel(), missing_right.ravel(), leaves.ravel(), row_leaf)
+        self.__dict__["_layout"] = layout
+        return layout
+
+    def _raw_nodes(self, X: np.ndarray) -> np.ndarray:
+        """The straightforward walk over the node arrays (the reference :meth:`_raw` equals)."""
         n, k = X.shape
         flat = X.ravel()
         row_base = np.repeat(np.arange(n, dtype=np.int64) * k, len(self.roots))
