@@ -133,6 +133,29 @@ def test_errors_are_one_line(run, tmp_path, capsys):
     assert "Traceback" not in err and err.count("unspin: error:") == 4
 
 
+def test_verification_links_spun_copies_not_the_same_template_with_other_numbers():
+    import re
+
+    from unspin.dedup.verify import check
+    from unspin.lexicon import sources
+    from unspin.spin import random_table, spin
+    from unspin.trace.fingerprint import default_fingerprinter
+    from unspin.train.corpora import documents, peoples_daily
+
+    fp, _ = default_fingerprinter()
+    text = next(d for d in documents(peoples_daily(), seed=5, min_chars=500, max_chars=1500)
+                if len(re.findall(r"[0-9０-９]+", d)) >= 6)
+    table = random_table(sources.cilin(), seed=3, coverage=0.8)
+    spun = spin(text, table, 0.8, 1).text
+    assert check(0, 1, text, spun, fp).link
+    assert check(0, 1, text[: len(text) // 3], spun, fp).link  # an excerpt of the original
+    # the next report of the same template: every number changed (what a spinner never does)
+    digits = "0123456789０１２３４５６７８９"
+    renumbered = text.translate({ord(c): digits[(i + 3) % 10 + 10 * (i // 10)] for i, c in enumerate(digits)})
+    c = check(0, 1, text, renumbered, fp)
+    assert c.forward.coverage > 0.5 and not c.link
+
+
 def test_keep_rule_and_dates():
     assert date_key("1998-01-02") < date_key("1998/1/10 08:00") < date_key("19980111") < date_key(1e9)
     assert date_key("n/a") is None
@@ -142,6 +165,9 @@ def test_keep_rule_and_dates():
     assert choose_kept(ms, set(), lambda nums: {0: 0.01, 1: 0.9, 2: 0.02}) == (2, "lowest_spin")
     assert choose_kept(ms, set(), None) == (1, "longest")
     assert choose_kept(ms, {1}, None) == (2, "longest")  # a stitched page is not kept while others are
+    ms = [M(0, 0, 300), M(1, 1, 310), M(2, 2, 305)]
+    centre = {0: 0.8, 1: 0.6, 2: 0.62}  # the original shares most with the copies spun from it
+    assert choose_kept(ms, set(), None, lambda nums: {n: centre[n] for n in nums}) == (0, "centre")
 
 
 def test_datatrove_stages_drop_the_copies_inside_a_real_pipeline(run, tmp_path):

@@ -100,8 +100,8 @@ class DedupSignature(PipelineStep):
     """Stage 1 of :mod:`unspin.dedup` in datatrove (one task per input shard, any number of tasks):
     writes each document's id, text and date (``date``/``published``/... from its metadata) to
     ``output_folder/docs/RANK.jsonl``; passes nothing on (as ``MinhashDedupSignature``).  The
-    signatures themselves are computed in stage 2, in the trace index the dedup builds (one code
-    path with ``unspin trace``)."""
+    signatures themselves (the trace index's, :meth:`Fingerprinter.signature`) are computed in
+    stage 2, on its workers, with the texts they need for verification beside them."""
 
     type = "🫂 - DEDUP"
     name = "🌀 unspin dedup stage 1"
