@@ -124,9 +124,9 @@ def _fingerprinter_factory(model_path: str | None):
 
 
 def cmd_index_add(args: argparse.Namespace) -> int:
+    from unspin.readers import read_documents
     from unspin.text.decode import printable
     from unspin.trace.index import TraceIndex
-    from unspin.trace.readers import read_documents
     from unspin.trace.shards import MAX_SHARDS, ShardedIndex, is_sharded
 
     if args.shards is not None and not 1 <= args.shards <= MAX_SHARDS:
@@ -249,7 +249,8 @@ def _print_traced(traced: Traced, args: argparse.Namespace, batch: bool = False)
 def _learn_pages(args: argparse.Namespace) -> Counter:
     """``(spun, original) -> pages`` learned from ``--pages`` (each learned pair printed as TSV)."""
     from unspin.model import load_model
-    from unspin.train.pages import learn_from_pages, read_pages
+    from unspin.readers import read_pages
+    from unspin.train.pages import learn_from_pages
 
     if args.min_pages < 1:
         raise InputError(f"--min-pages must be at least 1, not {args.min_pages}")

@@ -120,7 +120,7 @@ def read_queries(path: str | Path) -> Iterator[Query]:
     """Queries from a JSONL file of ``{"id": ..., "text": ...}`` lines: bad lines, and lines holding a lone
     surrogate (``"\\ud800"``, not valid Unicode: as ``unspin scan`` rejects them), are error queries, with
     the surrogate of an id written ``\\udXXX``."""
-    from unspin.trace.readers import read_documents
+    from unspin.readers import read_documents
 
     if not str(path).lower().endswith((".jsonl", ".jsonl.gz")):
         raise InputError(f"{path}: --queries takes a .jsonl or .jsonl.gz file of {{\"id\", \"text\"}} lines")

@@ -109,34 +109,6 @@ def learn_from_pages(
     return out
 
 
-def read_pages(paths: list[str], encoding: str | None = None) -> list[str]:
-    """Page texts: each record of a ``.jsonl[.gz]`` file (its ``text``), every other file one
-    page (HTML reduced to its text), folders recursed.  A page that cannot be read is skipped
-    with a warning naming it."""
-    import warnings
-    from pathlib import Path
-
-    from unspin.errors import InputError, UnspinError, UnspinWarning
-    from unspin.files import files_under
-    from unspin.text.decode import read_input
-    from unspin.train.corpora import read_corpus
-
-    out: list[str] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += read_pages([str(x) for x in files_under(p)], encoding)
-        elif not p.is_file():
-            raise InputError(f"no such file: {p}")
-        elif p.name.endswith((".jsonl", ".jsonl.gz")):
-            out += [t for t in read_corpus([p]) if t.strip()]
-        else:
-            try:
-                out.append(read_input(p, encoding))
-            except UnspinError as exc:
-                warnings.warn(UnspinWarning(f"skipped page {p}: {exc}"), stacklevel=2)
-    return out
-
-
 def as_lexicon(pairs: Iterable[LearnedPair]) -> Lexicon:
     """The learned pairs as ``Source.LEARNED`` lexicon entries (pass as ``lexicon=`` / ``extra``)."""
     lex = Lexicon()
