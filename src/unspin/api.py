@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from unspin.decode.document import decode
+from unspin.decode.learned import decode  # learned pairs gated: the one place (decode/learned.py)
 from unspin.lexicon import Lexicon, Source
 from unspin.lexicon.sources import read_user_lexicon, read_word_list
 from unspin.model import Model, load_model

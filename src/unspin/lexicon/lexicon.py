@@ -115,6 +115,25 @@ class Lexicon:
         """The :class:`Source` bits of the pair ``spun -> original`` (0 when the lexicon lacks it)."""
         return next((c.sources for c in self.candidates(spun) if c.word == original), 0)
 
+    def words_with(self, source: Source | int) -> frozenset[str]:
+        """The spun words that have a candidate with a ``source`` bit."""
+        bit = int(source)
+        return frozenset([*(w for w, row in self._pairs.items() if any(f & bit for f, _ in row.values())),
+                          *(w for w, (_, fs, _) in self._packed.items() if any(f & bit for f in fs))])
+
+    def without(self, source: Source | int) -> Lexicon:
+        """A copy with the ``source`` bit cleared from every pair and the pairs that held only it
+        dropped, candidates in their order (a learned model as it was before learning)."""
+        bit = int(source)
+        out = self.copy()
+        for w in self.words_with(bit):
+            kept = {o: (f & ~bit, s) for o, (f, s) in out._row(w).items() if f & ~bit}
+            if kept:
+                out._pairs[w] = kept
+            else:
+                del out._pairs[w]
+        return out
+
     def prune(self, keep_word, max_candidates: int = 30, rank=None) -> Lexicon:
         """Keep pairs whose words pass ``keep_word``; at most ``max_candidates`` per word by ``rank``."""
         out = Lexicon()
