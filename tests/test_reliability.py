@@ -547,10 +547,10 @@ def test_poison_records_are_rejects_and_the_scan_goes_on(tmp_path, monkeypatch):
 
     real_score = steps.score
 
-    def score(doc, opts):
-        if doc.text and "POISON" in doc.text:
+    def score(docs, opts):  # the shard's batch fails, then each record alone: only the poison one is a reject
+        if any(d.text and "POISON" in d.text for d in docs):
             raise RuntimeError("engine failure")
-        return real_score(doc, opts)
+        return real_score(docs, opts)
 
     monkeypatch.setattr(steps, "score", score)
     lines = [

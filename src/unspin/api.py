@@ -18,7 +18,7 @@ from unspin.decode.learned import decode  # learned pairs gated: the one place (
 from unspin.lexicon import Lexicon, Source
 from unspin.lexicon.sources import read_user_lexicon, read_word_list
 from unspin.model import Model, load_model
-from unspin.result import Result
+from unspin.result import DEFAULT_THRESHOLD, Result
 from unspin.text.decode import check_text
 
 KeepArg = str | Path | Iterable[str] | None
@@ -69,11 +69,25 @@ def restore(
 
 
 def detect(
-    text: str, model: Model | str | Path | None = None, keep: KeepArg = None, lexicon: LexiconArg = None
+    text: str, model: Model | str | Path | None = None, keep: KeepArg = None, lexicon: LexiconArg = None,
+    *, cascade: bool = True, threshold: float = DEFAULT_THRESHOLD,
 ) -> Result:
     """Score how likely ``text`` is spun; the result also carries the evidence edits.
 
     Cheaper than :func:`restore` on clear cases: the second (restored-context) pass runs
-    only when the first leaves the verdict in doubt, so the edits may be fewer.
+    only when the first leaves the verdict in doubt, so the edits may be fewer.  With
+    ``cascade`` (the default) a cheap first stage (:mod:`unspin.cascade`) reads the text
+    first and clears it when it is clearly natural: the result then has ``stage ==
+    "cascade"``, the cascade's (low) probability and no edits; every other text gets exactly
+    the full decoder's result.  ``cascade=False`` always runs the decoder.  ``threshold`` is
+    the result's label threshold (the cascade never clears at a threshold at or below its cut).
+
+    Raises :class:`unspin.InputError` for empty or non-Chinese text.
     """
-    return decode(check_text(text), _model(model), resolve_keep(keep), resolve_lexicon(lexicon), verdict_only=True)
+    from unspin.batch import analyse_many
+
+    out = analyse_many([text], _model(model), resolve_keep(keep), resolve_lexicon(lexicon), cascade=cascade,
+                       threshold=threshold)[0]
+    if isinstance(out, BaseException):
+        raise out
+    return out

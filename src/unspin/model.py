@@ -8,6 +8,7 @@ A model is a folder of data files (never pickles: a model folder is something us
     corpus_lm.json.gz    optional bigram counted from a user's corpus (unspin train --corpus)
     trained_on.txt.gz    hashes of the documents the classifiers saw (eval never reuses them)
     guard.tsv.gz         the meaning guard: contrast characters and antonym pairs (unspin.lexicon.guard)
+    cascade.npz          optional first stage of detect and scan (unspin.cascade; ``unspin train --cascade-only``)
 
 Loading checks the format number and every checksum before reading a file; a folder from
 an older version (``pairs.pkl``) is refused with a hint to rebuild it, never unpickled.
@@ -70,8 +71,12 @@ class Model:
         """Write the model folder (see module docstring); ``meta`` adds provenance to meta.json."""
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
-        for name in (*LEGACY_FILES, CORPUS_LM, PAIRS, GUARD, "meta.json"):  # nothing stale survives a rebuild
+        source = self.path / CASCADE if self.path is not None else None  # a loaded model keeps its cascade
+        cascade = source.read_bytes() if source is not None and source.is_file() else None
+        for name in (*LEGACY_FILES, CORPUS_LM, PAIRS, GUARD, CASCADE, "meta.json"):  # nothing stale survives a rebuild
             (out / name).unlink(missing_ok=True)
+        if cascade is not None:
+            (out / CASCADE).write_bytes(cascade)
         self.lexicon.save(out / LEXICON)
         if self.guard.chars or self.guard.words:
             self.guard.save(out / GUARD)
@@ -96,7 +101,8 @@ FORMAT = 2
 """Model folder format; 1 (``pairs.pkl``, ``corpus_lm.pkl.gz``) is refused."""
 LEXICON, PAIRS, CORPUS_LM, TRAINED_ON = "lexicon.tsv.gz", "pairs.npz", "corpus_lm.json.gz", "trained_on.txt.gz"
 GUARD = "guard.tsv.gz"  # the meaning guard (unspin.lexicon.guard)
-FILES = (LEXICON, "lexicon.bin", PAIRS, CORPUS_LM, TRAINED_ON, GUARD)
+CASCADE = "cascade.npz"  # the first stage of detect and scan (unspin.cascade), loaded lazily on first use
+FILES = (LEXICON, "lexicon.bin", PAIRS, CORPUS_LM, TRAINED_ON, GUARD, CASCADE)
 """Every file a model may hold besides meta.json; each one present must be in its checksums."""
 LEGACY_FILES = ("pairs.pkl", "corpus_lm.pkl.gz")
 MAX_META_BYTES = 16 << 20
@@ -143,7 +149,7 @@ def _read_meta(p: Path) -> dict:
         path = p / name
         if name in files and (not path.is_file() or _sha256(path) != files[name]):
             raise ModelError(f"model file {path} is missing or does not match its checksum", hint=_REBUILD)
-        if name not in files and path.exists():
+        if name not in files and path.exists() and name != CASCADE:  # a cascade left from another model: never read
             raise ModelError(f"model file {path} is not in the checksums of meta.json", hint=_REBUILD)
     return meta
 

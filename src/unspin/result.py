@@ -56,6 +56,7 @@ class Result:
     edits: list[Edit] = field(default_factory=list)
     threshold: float = DEFAULT_THRESHOLD
     note: str | None = None  # e.g. why a verdict was lowered
+    stage: str = "decoder"  # who decided: "decoder", or "cascade" (cleared by the first stage: no evidence read)
 
     @property
     def label(self) -> str:
@@ -98,6 +99,7 @@ class Result:
             "label": self.label,
             "edits": [e.to_dict() for e in self.edits],
             **({"note": self.note} if self.note else {}),
+            **({"stage": self.stage} if self.stage != "decoder" else {}),
         }
 
     def detect_record(self, path: str | None = None, k: int = 5) -> dict[str, Any]:
@@ -109,6 +111,7 @@ class Result:
             "chars": self.chars,
             "evidence": [e.to_dict() for e in self.evidence(k)],  # distinct pairs, each with its count
             **({"note": self.note} if self.note else {}),
+            **({"stage": self.stage} if self.stage != "decoder" else {}),
         }
 
 

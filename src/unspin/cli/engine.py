@@ -50,7 +50,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         Score how likely each input was spun (a calibrated probability) and show the
         evidence: the distinct swapped pairs, most confident first, with how often each
         occurs (尺度→标准×3).  Unreadable inputs get a one-line error and exit code 2; the
-        others are still scored.
+        others are still scored.  A cheap first stage (the cascade) clears the clearly
+        natural inputs without the full decoder (no evidence; "stage": "cascade" in JSON);
+        --no-cascade runs the decoder on every input.
 
         --format text   spin_p, label, chars, path and evidence, one line per input
         --format jsonl  one {"path", "spin_probability", "label", "chars", "evidence":
@@ -65,6 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"label 'spun' at or above this probability (default {DEFAULT_THRESHOLD})")
     p.add_argument("--evidence", type=int, default=5, metavar="N",
                    help="distinct evidence pairs per record (default 5)")
+    p.add_argument("--no-cascade", dest="cascade", action="store_false",
+                   help="run the full decoder on every input (default: a cheap first stage clears the clearly "
+                        "natural ones, with no evidence; their records say \"stage\": \"cascade\")")
     add_model_options(p)
     p.set_defaults(func=cmd_detect)
 
@@ -80,6 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         unspin train --corpus news.jsonl --text-field body --out my-model
         unspin restore article.txt --model my-model
         unspin train --out rebuilt                           # the built-in model's recipe
+        unspin train --cascade-only --out rebuilt            # only detect's first stage (built-in model)
         unspin train --recalibrate --out recalibrated        # refit only the length calibration""", extra="data")
     p.add_argument("--corpus", nargs="+", metavar="FILE", help="your clean corpus: .txt, .jsonl, .gz, folders")
     p.add_argument("--text-field", default="text", help="JSONL field holding the text (default: text)")
@@ -94,6 +100,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(public, mixed, thesaurus, gloss)")
     p.add_argument("--recalibrate", metavar="MODEL", nargs="?", const="", default=None,
                    help="only refit the length-aware calibration of MODEL (default: the built-in one) into --out")
+    p.add_argument("--cascade-only", action="store_true",
+                   help="only (re)train the cascade, detect's first stage, of --base-model (default: the "
+                        "built-in model) into a copy of it at --out; the pair and document models are kept")
+    p.add_argument("--no-cascade", dest="cascade", action="store_false",
+                   help="build no cascade (detect and scan then run the full decoder on every document)")
+    p.add_argument("--workers", type=int, default=2, help="processes for the decoder runs the cascade's cut needs")
     p.set_defaults(func=cmd_train)
 
     p = add_command(sub, "eval", "measure restore and detect on held-out text spun with real spinner tables", """
@@ -145,29 +157,44 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+DETECT_BATCH = 64
+"""``unspin detect`` reads this many files, then scores them in one engine call."""
+
+
 def cmd_detect(args: argparse.Namespace) -> int:
-    from unspin.api import detect
+    from unspin.batch import analyse_many
     from unspin.text.decode import printable, read_input
 
     kwargs = engine_kwargs(args)
     failures = 0
     if args.format in ("text", "table"):
         print(f"{'spin_p':>7}  {'label':<8} {'chars':>7}  path / evidence")
-    for path in args.files:
-        try:
-            result = detect(read_input(path, args.encoding), **kwargs)
-        except UnspinError as exc:
-            failures += 1
-            print(f"unspin: error: {printable(path)}: {exc}", file=sys.stderr)
-            continue
-        result.threshold = args.threshold
-        rec = result.detect_record(path, args.evidence)
-        if args.format == "jsonl":
-            print(json.dumps(rec, ensure_ascii=False))
-        else:
-            ev = ", ".join(f"{e['spun']}→{e['original']}" + (f"×{e['count']}" if e["count"] > 1 else "")
-                           for e in rec["evidence"])
-            print(f"{rec['spin_probability']:7.3f}  {rec['label']:<8} {rec['chars']:7d}  {printable(path)}  {ev}")
+    for start in range(0, len(args.files), DETECT_BATCH):
+        paths, texts = [], []
+        for path in args.files[start : start + DETECT_BATCH]:
+            try:
+                texts.append(read_input(path, args.encoding))
+            except UnspinError as exc:
+                failures += 1
+                print(f"unspin: error: {printable(path)}: {exc}", file=sys.stderr)
+                continue
+            paths.append(path)
+        results = analyse_many(texts, kwargs["model"], kwargs["keep"], kwargs["lexicon"], cascade=args.cascade,
+                               threshold=args.threshold, catch=(UnspinError,))
+        for path, result in zip(paths, results, strict=True):
+            if isinstance(result, BaseException):
+                failures += 1
+                print(f"unspin: error: {printable(path)}: {result}", file=sys.stderr)
+                continue
+            rec = result.detect_record(path, args.evidence)
+            if args.format == "jsonl":
+                print(json.dumps(rec, ensure_ascii=False))
+            else:
+                ev = ", ".join(f"{e['spun']}→{e['original']}" + (f"×{e['count']}" if e["count"] > 1 else "")
+                               for e in rec["evidence"])
+                if result.stage != "decoder":
+                    ev = f"({result.stage}: clearly natural)"
+                print(f"{rec['spin_probability']:7.3f}  {rec['label']:<8} {rec['chars']:7d}  {printable(path)}  {ev}")
     return 2 if failures else 0
 
 
@@ -185,6 +212,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise InputError(f"--leave-out: unknown spinner family {sorted(unknown)[0]!r}",
                          hint=f"choose from {', '.join(FAMILIES)}")
     families = tuple(f for f in FAMILIES if f not in args.leave_out)
+    if args.cascade_only:
+        return _train_cascade_only(args, families)
     if args.recalibrate is not None:
         from unspin.train.calibrate import recalibrate
 
@@ -200,6 +229,39 @@ def cmd_train(args: argparse.Namespace) -> int:
           max_docs=args.max_docs, seed=args.seed, lm_path=args.lm,
           base_lexicon=base.lexicon if base else None, base_guard=base.guard if base else None,
           families=families, progress=lambda m: print(m, file=sys.stderr))
+    if args.cascade:
+        from unspin.cascade.train import train_cascade, write_cascade
+        from unspin.model import load_model
+
+        casc = train_cascade(load_model(args.out), seed=args.seed, families=families, corpus=args.corpus,
+                             text_field=args.text_field, workers=args.workers,
+                             progress=lambda m: print(m, file=sys.stderr))
+        write_cascade(casc, args.out)
+    return 0
+
+
+def _train_cascade_only(args: argparse.Namespace, families: tuple[str, ...]) -> int:
+    """``unspin train --cascade-only``: copy the base model to --out (unless it is that folder) and
+    train its cascade there; the pair and document models are kept as they are."""
+    import shutil
+    from pathlib import Path
+
+    from unspin.cascade.train import train_cascade, write_cascade
+    from unspin.model import FILES, load_model
+
+    base = load_model(args.base_model)
+    out = Path(args.out)
+    if out.resolve() != Path(base.path).resolve():
+        out.mkdir(parents=True, exist_ok=True)
+        for name in (*FILES, "meta.json"):
+            (out / name).unlink(missing_ok=True)
+            if (Path(base.path) / name).is_file():
+                shutil.copyfile(Path(base.path) / name, out / name)
+    casc = train_cascade(load_model(out), seed=args.seed, families=families, corpus=args.corpus,
+                         text_field=args.text_field, workers=args.workers,
+                         progress=lambda m: print(m, file=sys.stderr))
+    write_cascade(casc, out)
+    print(f"cascade written to {out / 'cascade.npz'} (cut {casc.cut:.4f})", file=sys.stderr)
     return 0
 
 

@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--evidence", type=int, default=5, metavar="N",
                    help="distinct evidence pairs per record (default 5)")
     p.add_argument("--restore", action="store_true", help="add the restored text to each record")
+    p.add_argument("--no-cascade", dest="cascade", action="store_false",
+                   help="run the full decoder on every document (default: a cheap first stage clears the "
+                        "clearly natural ones; their records say \"stage\": \"cascade\")")
     p.add_argument("--drop-above", type=probability, metavar="P", help="with --clean-out: leave out documents above P")
     p.add_argument("--clean-out", metavar="FILE", help="write the corpus without the documents above P")
     p.add_argument("--rejects", metavar="FILE", help="bad records with reasons (default: OUT.rejects.jsonl)")
@@ -70,7 +73,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         shard_size=args.shard_size, engine=args.engine, address=args.address, plot=args.plot,
         summary_json=args.summary_json, overwrite=args.overwrite, index=args.index,
         trace_top=1 if args.trace_top is None else args.trace_top, trace_flagged=args.trace_flagged,
-        learn=args.learn,
+        learn=args.learn, cascade=args.cascade,
     )
     if args.workers is not None:
         opts.workers = args.workers

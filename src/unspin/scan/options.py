@@ -32,6 +32,7 @@ class ScanOptions:
     threshold: float = DEFAULT_THRESHOLD
     evidence: int = 5
     restore: bool = False
+    cascade: bool = True  # detect: the first stage (unspin.cascade) clears clearly natural documents
     drop_above: float | None = None
     clean_out: str | None = None
     rejects: str | None = None
@@ -84,6 +85,8 @@ class ScanOptions:
             d["trace_top"], d["trace_flagged"] = self.trace_top, self.trace_flagged
             if self.learn:
                 d["learn"] = True
+        if not self.cascade:  # records differ with and without the cascade (a resume must match)
+            d["cascade"] = False
         return d
 
 

@@ -233,7 +233,7 @@ def _scan_locked(opts: ScanOptions) -> Summary:
 def _finish(opts: ScanOptions, work: WorkDir, summary: Summary) -> None:
     """Merge the shards into the outputs, draw the plot, write the summary, remove the work folder."""
     fmt = output_format(opts.out)
-    schema = score_schema(opts.restore, opts.trace_top if opts.index else 0) if fmt == "parquet" else None
+    schema = score_schema(opts.restore, opts.trace_top if opts.index else 0, opts.cascade and not opts.restore) if fmt == "parquet" else None
     merge(work.parts("out"), opts.out, fmt, schema)
     summary.outputs["scores"] = opts.out
     merge(work.parts("rejects"), opts.rejects_path, "jsonl")

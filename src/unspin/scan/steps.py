@@ -1,7 +1,8 @@
-"""Per-document steps run in the workers: decode -> extract -> check -> score -> origin.
+"""Steps run in the workers: decode -> extract -> check (each document) -> score (the shard's
+documents in one batched engine call, the cascade first) -> origin (each document).
 
-Each step takes and returns a :class:`Doc`; a rejected doc passes through untouched.
-:func:`process_shard` runs them over one shard and returns its rows and statistics.
+Each step takes and returns a :class:`Doc` (``score`` a list of them); a rejected doc passes
+through untouched.  :func:`process_shard` runs them over one shard and returns its rows and statistics.
 """
 
 from __future__ import annotations
@@ -69,29 +70,42 @@ def engine(model: str | None, keep: str | None, lexicon: str | None) -> dict[str
 
 
 def warm_up(opts: ScanOptions) -> None:
-    """Load the model, lexicons and segmenter now (before forking workers, or in an actor)."""
+    """Load the model, lexicons, cascade and segmenter now (before forking workers, or in an actor)."""
     from unspin.api import restore
+    from unspin.cascade import cascade_of
 
-    restore("今年要交付新车", **engine(opts.model, opts.keep, opts.lexicon))
+    eng = engine(opts.model, opts.keep, opts.lexicon)
+    restore("今年要交付新车", **eng)
+    if opts.cascade and not opts.restore:
+        cascade_of(eng["model"])
 
 
-def score(doc: Doc, opts: ScanOptions) -> Doc:
-    """Run the detector; the output row goes to ``doc.result``."""
-    if doc.reject:
-        return doc
-    from unspin.api import detect, restore
+def score(docs: list[Doc], opts: ScanOptions) -> list[Doc]:
+    """Score every document of a shard in one engine call (:func:`unspin.batch.analyse_many`: the
+    cascade clears the clearly natural ones first, unless ``--no-cascade`` or ``--restore``); each
+    output row goes to ``doc.result``.  A document the engine fails on becomes a reject; the others
+    are scored."""
+    from unspin.batch import analyse_many
 
-    try:
-        res = (restore if opts.restore else detect)(doc.text, **engine(opts.model, opts.keep, opts.lexicon))
-    except InputError as exc:
-        return doc.fail("error", exc.message)
-    res.threshold = opts.threshold
-    rec = res.detect_record(None, opts.evidence)
-    rec.pop("path")
-    doc.result = {"id": doc.id, "source": escaped(doc.source), **rec}  # a file name may not be UTF-8
-    if opts.restore:
-        doc.result["restored"] = res.restored
-    return doc
+    live = [d for d in docs if not d.reject]
+    if not live:
+        return docs
+    eng = engine(opts.model, opts.keep, opts.lexicon)
+    results = analyse_many([d.text for d in live], eng["model"], eng["keep"], eng["lexicon"],
+                           mode="restore" if opts.restore else "detect", cascade=opts.cascade,
+                           threshold=opts.threshold, catch=(Exception,))
+    for doc, res in zip(live, results, strict=True):
+        if isinstance(res, InputError):
+            doc.fail("error", res.message)
+        elif isinstance(res, BaseException):
+            doc.fail("error", f"{type(res).__name__}: {res}"[:300])
+        else:
+            rec = res.detect_record(None, opts.evidence)
+            rec.pop("path")
+            doc.result = {"id": doc.id, "source": escaped(doc.source), **rec}  # a file name may not be UTF-8
+            if opts.restore:
+                doc.result["restored"] = res.restored
+    return docs
 
 
 ORIGIN_FIELDS = ("id", "score", "coverage", "meta")
@@ -144,21 +158,40 @@ def origin(doc: Doc, opts: ScanOptions) -> Doc:
     return doc
 
 
-def _process(doc: Doc, opts: ScanOptions) -> Doc:
-    """All steps for one document; any failure makes it a reject with the reason, never ends the run
+def _guarded(doc: Doc, step) -> Doc:
+    """``step(doc)``; any failure makes the document a reject with the reason, never ends the run
     (except a broken trace index, which would fail every record: see :func:`origin`)."""
+    if doc.reject:
+        return doc
     try:
-        doc = origin(score(check(extract(decode(doc, opts.encoding))), opts), opts)
-        rows = [doc.result, doc.clean_record() if opts.clean_out else {}] if not doc.reject else []
-        for row in rows:
-            dumps(row).encode("utf-8")  # what the writer will do: a lone surrogate must fail here
+        return step(doc)
     except UnicodeEncodeError:
         return doc.fail("undecodable", "the record holds a lone surrogate (not valid Unicode)")
     except IndexError_:
         raise
     except Exception as exc:  # noqa: BLE001 - one poison record must not stop a corpus scan
         return doc.fail("error", f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _finish(doc: Doc, opts: ScanOptions) -> Doc:
+    doc = origin(doc, opts)
+    rows = [doc.result, doc.clean_record() if opts.clean_out else {}] if not doc.reject else []
+    for row in rows:
+        dumps(row).encode("utf-8")  # what the writer will do: a lone surrogate must fail here
     return doc
+
+
+def _process_all(docs: list[Doc], opts: ScanOptions) -> list[Doc]:
+    """All steps for a shard's documents: decode, extract and check each, score them in one batch,
+    then trace each (``--index``)."""
+    docs = [_guarded(d, lambda d: check(extract(decode(d, opts.encoding)))) for d in docs]
+    try:
+        docs = score(docs, opts)
+    except IndexError_:
+        raise
+    except Exception:  # noqa: BLE001 - the batch failed as a whole: score one at a time to find the record
+        docs = [_guarded(d, lambda d: score([d], opts)[0]) for d in docs]
+    return [_guarded(d, lambda d: _finish(d, opts)) for d in docs]
 
 
 def process_shard(shard: Shard, opts: ScanOptions) -> ShardResult:
@@ -168,8 +201,7 @@ def process_shard(shard: Shard, opts: ScanOptions) -> ShardResult:
     reasons: Counter[str] = Counter()
     hist = [0] * HIST_BINS
     chars = flagged = traced = origins = trace_errors = 0
-    for doc in shard.docs:
-        doc = _process(doc, opts)
+    for doc in _process_all(shard.docs, opts):
         if doc.reject:
             reasons[doc.reject] += 1
             out.rejects.append(doc.reject_record())

@@ -57,10 +57,11 @@ def _batches(parts: list[Path]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def score_schema(restore: bool, trace_top: int = 0):
+def score_schema(restore: bool, trace_top: int = 0, cascade: bool = False):
     """Arrow schema of the score records (explicit, so empty evidence lists keep their type);
     ``trace_top`` > 0 (a scan with ``--index``) adds ``origin`` and ``origin_reason``, and
-    ``origins`` when above 1.  A source's ``meta`` is a map of strings."""
+    ``origins`` when above 1.  A source's ``meta`` is a map of strings.  With ``cascade``,
+    ``stage`` is ``"cascade"`` for a document the first stage cleared, else null."""
     import pyarrow as pa
 
     edit = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("spun", pa.string()),
@@ -70,6 +71,8 @@ def score_schema(restore: bool, trace_top: int = 0):
               ("label", pa.string()), ("chars", pa.int64()), ("evidence", pa.list_(edit))]
     if restore:
         fields.append(("restored", pa.string()))
+    if cascade:
+        fields.append(("stage", pa.string()))
     if trace_top:
         origin = pa.struct([("id", pa.string()), ("score", pa.float64()), ("coverage", pa.float64()),
                             ("meta", pa.map_(pa.string(), pa.string()))])

@@ -22,7 +22,7 @@ from unspin.server.tracing import IndexTracer, Tracer
 STATIC = Path(__file__).parent / "static"
 PAGE_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
 ENV = {"model": "UNSPIN_SERVE_MODEL", "index": "UNSPIN_SERVE_INDEX",
-       "max_bytes": "UNSPIN_SERVE_MAX_BYTES", "timeout_s": "UNSPIN_SERVE_TIMEOUT"}
+       "max_bytes": "UNSPIN_SERVE_MAX_BYTES", "timeout_s": "UNSPIN_SERVE_TIMEOUT", "cascade": "UNSPIN_SERVE_CASCADE"}
 
 DESCRIPTION = """Find, undo and trace spun (伪原创) Chinese text.
 
@@ -36,14 +36,20 @@ def create_app(
     index: Tracer | str | Path | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    cascade: bool = True,
 ) -> FastAPI:
-    """Build the app; the model (default: built-in) and the index (folder or :class:`Tracer`) load now."""
+    """Build the app; the model (default: built-in), its cascade (``/v1/detect``'s first stage, off
+    with ``cascade=False``) and the index (folder or :class:`Tracer`) load now, once per worker."""
+    from unspin.cascade import cascade_of
+
     loaded = model if isinstance(model, Model) else load_model(model)
     tracer = index if index is None or isinstance(index, Tracer) else IndexTracer(index)
     restore(EXAMPLE, model=loaded)  # warm up the segmenter and the language model once
+    if cascade:
+        cascade_of(loaded)
     app = FastAPI(title="unspin", version=__version__, description=DESCRIPTION,
                   docs_url=None, redoc_url=None)  # the bundled doc pages load assets from a CDN
-    app.state.engine = Engine(loaded, tracer, Worker(timeout_s), max_bytes)
+    app.state.engine = Engine(loaded, tracer, Worker(timeout_s), max_bytes, cascade)
     install_handlers(app)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -64,4 +70,5 @@ def app_from_env() -> FastAPI:
         index=get(ENV["index"]) or None,
         max_bytes=int(get(ENV["max_bytes"]) or DEFAULT_MAX_BYTES),
         timeout_s=float(get(ENV["timeout_s"]) or DEFAULT_TIMEOUT_S),
+        cascade=get(ENV["cascade"]) != "0",
     )

@@ -35,6 +35,7 @@ class Engine:
     tracer: Tracer | None
     worker: Worker
     max_bytes: int
+    cascade: bool = True  # /v1/detect: the first stage clears clearly natural texts (``serve --no-cascade``: off)
 
     def restore(self, text: str, keep: list[str] | None) -> Result:
         """The model's restoration or, with an index that can restore, the source's where it covers the text."""
@@ -42,6 +43,19 @@ class Engine:
         if from_source is not None:
             return from_source(text, self.model, keep)
         return restore(text, model=self.model, keep=keep)
+
+    def detect(self, text: str, keep: list[str] | None, threshold: float) -> Result:
+        """The shared engine call (:func:`unspin.batch.analyse_many`): the cascade clears a clearly
+        natural text; any other gets :meth:`restore`'s result, so its evidence is the page's edits."""
+        from unspin.api import resolve_keep
+        from unspin.batch import analyse_many
+
+        kept = resolve_keep(keep)
+        out = analyse_many([text], self.model, kept, cascade=self.cascade, threshold=threshold,
+                           decoder=lambda t: self.restore(t, keep))[0]
+        if isinstance(out, BaseException):
+            raise out
+        return out
 
     def need_tracer(self) -> Tracer:
         if self.tracer is None:
@@ -71,12 +85,13 @@ async def restore_endpoint(body: TextRequest, request: Request) -> dict[str, Any
     return result.to_dict()
 
 
-@router.post("/v1/detect", response_model=DetectResponse, responses=_BODY_ERRORS, tags=["analysis"])
+@router.post("/v1/detect", response_model=DetectResponse, response_model_exclude_none=True, responses=_BODY_ERRORS,
+             tags=["analysis"])
 async def detect_endpoint(body: DetectRequest, request: Request) -> dict[str, Any]:
-    """Score how likely the text is spun, with the strongest evidence (``unspin detect --format jsonl``)."""
+    """Score how likely the text is spun, with the strongest evidence (``unspin detect --format jsonl``;
+    ``stage`` is ``cascade`` when the first stage cleared a clearly natural text: no evidence then)."""
     eng = _engine(request)
-    result = await eng.worker.run(lambda: eng.restore(body.text, body.keep))
-    result.threshold = body.threshold
+    result = await eng.worker.run(lambda: eng.detect(body.text, body.keep, body.threshold))
     record = result.detect_record(None, body.evidence)
     del record["path"]
     return record

@@ -98,6 +98,9 @@ class DetectResponse(BaseModel):
     label: Label
     chars: int
     evidence: list[EvidenceOut] = Field(description="distinct pairs, most confident first")
+    stage: Literal["cascade"] | None = Field(
+        None, description="`cascade` when the first stage cleared the text as clearly natural (no evidence "
+                          "read; the server's --no-cascade turns it off); absent when the full decoder decided")
 
 
 class Passage(BaseModel):
