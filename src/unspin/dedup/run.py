@@ -424,7 +424,7 @@ class _RayVerify:
 def _side_row(s: Side | None) -> list | None:
     if s is None:
         return None
-    return [s.coverage, s.similarity, s.raw_similarity, s.numbers, sorted(s.aligned.items())]
+    return [s.coverage, s.similarity, s.raw_similarity, s.numbers, sorted(s.aligned.items()), s.tokens]
 
 
 def _row(c: Check) -> list:
@@ -432,7 +432,7 @@ def _row(c: Check) -> list:
 
 
 def _side(row: list | None) -> Side | None:
-    return None if row is None else Side(row[0], row[1], row[2], row[3], {int(k): int(v) for k, v in row[4]})
+    return None if row is None else Side(row[0], row[1], row[2], row[3], {int(k): int(v) for k, v in row[4]}, row[5])
 
 
 def _check(row: list) -> Check:

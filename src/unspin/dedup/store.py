@@ -44,11 +44,10 @@ def write_shard(folder: Path, index: int, shard: dict) -> None:
 
 @dataclass
 class Signatures:
-    """Every document's sampled ids, concatenated: document ``i`` owns ``ids[start[i]:start[i + 1]]``,
-    anchors (``raw[k]`` false) and raw ids (``raw[k]`` true), each sorted."""
+    """Every document's sampled ids, concatenated: document ``i`` owns ``ids[start[i]:start[i + 1]]``
+    (its anchor ids, then its raw ids: the raw channel's ids are salted, so the two never collide)."""
 
     ids: np.ndarray
-    raw: np.ndarray
     start: np.ndarray
 
     def of(self, i: int) -> np.ndarray:
@@ -73,7 +72,7 @@ class Store:
 
     def signatures(self) -> Signatures:
         """All documents' ids (anchors and raw ids of each document together, anchors first)."""
-        ids, raw, sizes = [], [], []
+        ids, sizes = [], []
         for k in range((self.count + self.shard_size - 1) // self.shard_size):
             with np.load(self.shard_path(k)) as z:
                 a_len, r_len, a, r = z["anchor_len"], z["raw_len"], z["anchor"], z["raw"]
@@ -81,13 +80,10 @@ class Store:
             for j in range(len(a_len)):
                 ids.append(a[a_end[j] - a_len[j] : a_end[j]])
                 ids.append(r[r_end[j] - r_len[j] : r_end[j]])
-                raw.append(np.zeros(a_len[j], dtype=bool))
-                raw.append(np.ones(r_len[j], dtype=bool))
                 sizes.append(int(a_len[j] + r_len[j]))
         start = np.zeros(len(sizes) + 1, dtype=np.int64)
         np.cumsum(sizes, out=start[1:])
-        return Signatures(np.concatenate(ids) if ids else np.zeros(0, np.int64),
-                          np.concatenate(raw) if raw else np.zeros(0, bool), start)
+        return Signatures(np.concatenate(ids) if ids else np.zeros(0, np.int64), start)
 
     def text(self, i: int) -> str:
         k, j = divmod(i, self.shard_size)

@@ -42,7 +42,11 @@ VERBATIM = 0.9
 SPUN_COVER = 0.5
 SPUN_MARGIN = 0.3
 MIN_NUMBERS = 0.8
-"""Share of the aligned sentences' digit and Latin tokens the other document must hold (when they have 2+)."""
+"""Share of the aligned sentences' digit and Latin tokens the other document must hold (when they have
+:data:`MIN_TOKENS` or more)."""
+MIN_TOKENS = 2
+PART_MARGIN = 0.0
+"""A part needs anchors matching this much better than the raw text (or verbatim text)."""
 PART_CHARS = MIN_REST_CHARS
 """Least aligned Chinese characters for one document to hold a part of the other."""
 _TOKEN = re.compile(r"[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
@@ -58,6 +62,8 @@ class Side:
     numbers: float = 1.0
     aligned: dict[int, int] = field(default_factory=dict)
     """Aligned sentence of the query -> its Chinese characters."""
+    tokens: int = 0
+    """Digit and Latin tokens in the aligned sentences (``numbers`` is the share found)."""
 
     @property
     def chars(self) -> int:
@@ -65,7 +71,7 @@ class Side:
 
     def evidence(self) -> bool:
         """Numbers kept and anchors matching closely."""
-        return self.numbers >= MIN_NUMBERS and self.similarity >= MIN_SIMILARITY
+        return (self.tokens < MIN_TOKENS or self.numbers >= MIN_NUMBERS) and self.similarity >= MIN_SIMILARITY
 
     def link(self) -> bool:
         if not self.evidence():
@@ -75,7 +81,7 @@ class Side:
                 or (self.coverage >= SPUN_COVER and self.similarity >= self.raw_similarity + SPUN_MARGIN))
 
     def part(self) -> bool:
-        kept_text = self.similarity >= self.raw_similarity or self.raw_similarity >= VERBATIM
+        kept_text = self.similarity >= self.raw_similarity + PART_MARGIN or self.raw_similarity >= VERBATIM
         return self.evidence() and self.chars >= PART_CHARS and kept_text
 
 
@@ -90,11 +96,11 @@ def side(query: str, source: str, fp) -> Side:
     raw = sum(len(q[qi].raw) for qi in aligned)
     tokens = [t for qi in aligned for t in _TOKEN.findall(query[q[qi].start : q[qi].end])]
     numbers = 1.0
-    if len(tokens) >= 2:
+    if tokens:
         theirs = set(_TOKEN.findall(source))
         numbers = sum(t in theirs for t in tokens) / len(tokens)
     return Side(sum(aligned.values()) / (sum(han) or 1), al.similarity, al.raw_shared / raw if raw else 0.0,
-                numbers, aligned)
+                numbers, aligned, len(tokens))
 
 
 @dataclass(frozen=True, slots=True)
