@@ -123,6 +123,20 @@ def test_hidden_fold_removes_the_public_prior_of_one_fold_only(model):
             assert flags & Source.PUBLIC
 
 
+def test_mixed_training_tables_overlap_the_public_table_only_in_part(model):
+    import random
+
+    from unspin.lexicon import public
+    from unspin.train.build import training_tables
+
+    known = {o: set(s) for o, s in public.table("known").items() if len(o) >= 2}
+    shares = {"public": [], "mixed": []}
+    for table, kind in training_tables(model.lexicon, random.Random(3), n_tables=24, families=("public", "mixed")):
+        shares[kind].append(sum(s in known.get(o, ()) for o, s in table.items()) / len(known))
+    assert min(shares["public"]) >= 0.5  # a public-lineage tool replaces most of what it knows
+    assert min(shares["mixed"]) < 0.4 < max(shares["mixed"])  # a real tool shares only part of the table
+
+
 def test_channel_features_carry_gloss_and_part_of_speech(model):
     from unspin.decode.document import analyse
     from unspin.decode.features import PAIR_FEATURES
