@@ -29,6 +29,9 @@ SPIN_TIE = 0.05
 """Spin probabilities this close to the lowest count as tied."""
 CENTRE_MARGIN = 0.02
 """The most central member is kept when its mean share with the others leads the next by this much."""
+STITCHED_COVER = 0.7
+"""A page is stitched only when its sources together explain this share of its Chinese characters: a
+document sharing a template line with one story and a quotation with another is no stitched page."""
 COPY_LENGTH = 0.8
 """A member at least this share of the kept document's length (and the kept one at least this share of
 its length) is a ``copy``; else an ``excerpt``."""
@@ -80,7 +83,7 @@ def stitched_pages(sources: dict[int, list[tuple[int, Side]]], checks: Sequence[
             adjacent.setdefault(c.large, []).append(c.small)
     out = set()
     for doc, found in sources.items():
-        if len(found) < 2:
+        if len(found) < 2 or explained_share(found) < STITCHED_COVER:
             continue
         found = sorted(found, key=lambda x: (-x[1].chars, x[0]))
         near = _reach(found[0][0], doc, adjacent, {o for o, _ in found})
@@ -90,6 +93,17 @@ def stitched_pages(sources: dict[int, list[tuple[int, Side]]], checks: Sequence[
                 out.add(doc)
                 break
     return out
+
+
+def explained_share(found: list[tuple[int, Side]]) -> float:
+    """Share of a document's Chinese characters that its sources explain together."""
+    aligned: dict[int, int] = {}
+    total = 0.0
+    for _, side in found:
+        aligned.update(side.aligned)
+        if side.coverage:
+            total = max(total, side.chars / side.coverage)
+    return sum(aligned.values()) / total if total else 0.0
 
 
 _REACH_LIMIT = 10_000
@@ -135,7 +149,7 @@ def cluster(n: int, checks: Sequence[Check]) -> tuple[UnionFind, dict[int, list[
     for page in sorted(stitched):
         r = roots(page)
         if len(r) == 1:
-            uf.union(page, r[0])
+            uf.union(page, r[0])  # its sources explain most of it (STITCHED_COVER), and all are one article
     return uf, {p: r for p in sorted(stitched) if len(r := roots(p)) >= 2}
 
 

@@ -16,15 +16,16 @@ report, the same committee's next session, the same ceremony a year later — ke
 text while its numbers, dates and names change: ``raw_similarity`` at or above ``similarity``, its
 numbers not found, and sentences of its own.  So a pair is a **link** (its documents join one
 cluster) when its numbers are kept and its anchors match closely (:data:`MIN_SIMILARITY`), and
-either the aligned sentences cover :data:`COVER` of the smaller document while anchors match at
-least as well as the raw text (or the text is verbatim, :data:`VERBATIM`), or they cover
-:data:`SPUN_COVER` of it with anchors matching :data:`SPUN_MARGIN` better than the raw text (a
-heavy spin, whose raw text no longer aligns every sentence).  Thresholds were chosen on the bench's
-tune crawl (``bench/bench_dedup.py --seed 17``) and are reported on another seed.
+either the aligned sentences cover :data:`COVER` of the smaller document while anchors match
+:data:`COVER_MARGIN` better than the raw text (or the text is verbatim, :data:`VERBATIM`), or they
+cover :data:`SPUN_COVER` of it with anchors matching :data:`SPUN_MARGIN` better than the raw text (a
+heavy spin, whose raw text no longer aligns every sentence).  Thresholds were chosen on a tune crawl
+(``bench/bench_dedup.py``'s design, seed 17) and are reported on another seed (18).
 
-A pair that is no link may still make one document a *part* of the other (:func:`Check.part`):
-enough aligned Chinese characters on the same evidence; a page with parts of two or more
-documents that explain different sentences of it is a stitched page (:mod:`unspin.dedup.cluster`).
+A pair that is no link may still make one document a *part* of the other (:meth:`Side.part`):
+:data:`PART_CHARS` aligned Chinese characters on the same evidence (anchors :data:`PART_MARGIN`
+above the raw text); a page with parts of two or more documents that explain different sentences of
+it is a stitched page (:mod:`unspin.dedup.cluster`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from unspin.trace.align import align, sentences
 from unspin.trace.api import MIN_REST_CHARS
 
 COVER = 0.9
+COVER_MARGIN = 0.03
 MIN_SIMILARITY = 0.5
 VERBATIM = 0.9
 SPUN_COVER = 0.5
@@ -45,7 +47,7 @@ MIN_NUMBERS = 0.8
 """Share of the aligned sentences' digit and Latin tokens the other document must hold (when they have
 :data:`MIN_TOKENS` or more)."""
 MIN_TOKENS = 2
-PART_MARGIN = 0.0
+PART_MARGIN = 0.1
 """A part needs anchors matching this much better than the raw text (or verbatim text)."""
 PART_CHARS = MIN_REST_CHARS
 """Least aligned Chinese characters for one document to hold a part of the other."""
@@ -76,7 +78,7 @@ class Side:
     def link(self) -> bool:
         if not self.evidence():
             return False
-        kept_text = self.similarity >= self.raw_similarity or self.raw_similarity >= VERBATIM
+        kept_text = self.similarity >= self.raw_similarity + COVER_MARGIN or self.raw_similarity >= VERBATIM
         return ((self.coverage >= COVER and kept_text)
                 or (self.coverage >= SPUN_COVER and self.similarity >= self.raw_similarity + SPUN_MARGIN))
 
