@@ -3,6 +3,7 @@
     .venv/bin/python bench/check_hotpath.py --save /tmp/hot.json.gz     # before a change
     .venv/bin/python bench/check_hotpath.py --compare /tmp/hot.json.gz  # after it
     .venv/bin/python bench/check_hotpath.py --reference --save /tmp/ref.json.gz  # the reference path
+    .venv/bin/python bench/check_hotpath.py --both      # reference and fast path in one run, compared
 
 Runs ``detect`` and ``restore`` on held-out xwlb documents (natural, and spun by several
 spinner families of :mod:`unspin.evaluate`, one with an ablated model, one with a user
@@ -70,16 +71,18 @@ def pairs(text: str, model, opts: dict) -> list:
     return sorted([h.spun, h.candidate.word, h.p1, h.p2, h.positions] for hs in a.pairs.values() for h in hs)
 
 
-def run(n: int) -> tuple[dict, float]:
-    import unspin
+def run(docs: list) -> tuple[dict, float]:
+    """Detect and restore (the decoder itself, as ``unspin.detect`` / ``unspin.restore`` call it)."""
+    from unspin.api import resolve_keep, resolve_lexicon
+    from unspin.decode.document import decode
 
-    docs = documents(n)
     out, cpu = {}, 0.0
     for name, text, model, opts in docs:
         key = f"{name}:{hashlib.sha1(text.encode()).hexdigest()[:12]}"
+        keep, lex = resolve_keep(opts.get("keep")), resolve_lexicon(opts.get("lexicon"))
         t = time.process_time()
-        det = unspin.detect(text, model=model, **opts)
-        res = unspin.restore(text, model=model, **opts)
+        det = decode(text, model, keep, lex, verdict_only=True)
+        res = decode(text, model, keep, lex)
         cpu += time.process_time() - t
         out[key] = {"detect": record(det), "restore": record(res), "pairs": pairs(text, model, opts)}
     return out, cpu
@@ -102,23 +105,31 @@ def main() -> None:
     ap.add_argument("--compare")
     ap.add_argument("--reference", action="store_true",
                     help="run on the reference hot path (tests/hotpath_reference.py) instead of the fast one")
+    ap.add_argument("--both", action="store_true", help="run the reference and the fast path and compare them")
     args = ap.parse_args()
-    if args.reference:
+    docs = documents(args.docs)
+    if args.reference or args.both:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
         from hotpath_reference import reference_path
 
         with reference_path():
-            got, cpu = run(args.docs)
-    else:
-        got, cpu = run(args.docs)
-    print(f"{len(got)} documents, detect + restore {cpu:.1f} CPU-s")
+            ref, ref_cpu = run(docs)
+        print(f"reference path: {len(ref)} documents, detect + restore {ref_cpu:.1f} CPU-s")
+    if not args.reference:
+        got, cpu = run(docs)
+        print(f"{len(got)} documents, detect + restore {cpu:.1f} CPU-s")
+    if args.both:
+        args.compare, want = None, ref
+    elif args.reference:
+        got = ref
+    if args.compare:
+        with gzip.open(args.compare, "rt") as f:
+            want = json.load(f)
     if args.save:
         with gzip.open(args.save, "wt") as f:
             json.dump(got, f)
         print("saved", args.save)
-    if args.compare:
-        with gzip.open(args.compare, "rt") as f:
-            want = json.load(f)
+    if args.compare or args.both:
         bad = [k for k in want if k not in got or not close(want[k], got[k])]
         bad += [k for k in got if k not in want]
         for k in bad[:10]:

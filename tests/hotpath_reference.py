@@ -2,7 +2,7 @@
 
 Plain Python per slot and per candidate (one :class:`PairEvidence` per pair, sums and
 features built from lists), the public-table tallies per slot, and the boosted trees walked
-node by node (:meth:`unspin.train.classifier.Trees._raw_nodes`).  :func:`reference_path`
+node by node (:meth:`unspin.train.classifier.Trees._raw_nodes`), and jieba's own segmenter.  :func:`reference_path`
 swaps it in for :mod:`unspin.decode.document`'s array code; ``tests/test_hotpath.py`` checks
 that both give the same results to the bit.
 """
@@ -23,7 +23,7 @@ from unspin.decode.decision import score_pairs
 from unspin.decode.document import CONTEXT, MIN_DELTA, PUBLIC_MIN_DELTA, PUBLIC_PREFERRED
 from unspin.decode.features import PAIR_FEATURES
 from unspin.lexicon import Candidate, Source
-from unspin.text.segment import word_freq
+from unspin.text.segment import Token, _jieba, word_freq
 from unspin.train.classifier import Trees
 
 _PUBLIC = int(Source.PUBLIC)
@@ -168,12 +168,21 @@ def pair_matrix(
     return X
 
 
+def tokenize(text: str) -> list[Token]:
+    """jieba's own ``cut(HMM=False)`` as tokens."""
+    out, pos = [], 0
+    for w in _jieba().cut(text, HMM=False):
+        out.append(Token(w, pos, pos + len(w)))
+        pos += len(w)
+    return out
+
+
 @contextlib.contextmanager
 def reference_path():
     """Run :func:`unspin.decode.document.analyse` on the reference code inside this block."""
-    saved = document._gather, document._scored, Trees._raw
-    document._gather, document._scored, Trees._raw = gather, scored, Trees._raw_nodes
+    saved = document._gather, document._scored, document.tokenize, Trees._raw
+    document._gather, document._scored, document.tokenize, Trees._raw = gather, scored, tokenize, Trees._raw_nodes
     try:
         yield
     finally:
-        document._gather, document._scored, Trees._raw = saved
+        document._gather, document._scored, document.tokenize, Trees._raw = saved

@@ -58,3 +58,27 @@ def test_tree_layout_equals_node_walk(model):
             X = rng.normal(0, 3, size=(n, width))
             X[::5, 1] = np.nan  # missing values take each node's missing-value branch
             assert np.array_equal(trees._raw(X), trees._raw_nodes(X))
+
+
+def test_sentences_masked_once_equal_sentences_masked_alone(heldout_docs):
+    """trace's sentences read their anchors from one mask of the whole text: the same shingles as
+    masking each sentence alone (Traditional text, and text without sentence breaks, too)."""
+    from unspin.text.script import to_simplified, to_traditional
+    from unspin.trace.align import _SENTENCE, Sentence, sentences
+    from unspin.trace.fingerprint import default_fingerprinter, shingle_ids
+
+    fp, _ = default_fingerprinter()
+
+    def alone(text):
+        out = []
+        for m in _SENTENCE.finditer(to_simplified(text)):
+            s = m.group()
+            if s.strip():
+                out.append(Sentence(m.start(), m.end(),
+                                    frozenset(shingle_ids(fp.anchor_text(s, simplified=True), fp.k).tolist()),
+                                    frozenset(fp.raw_shingles(s, simplified=True).tolist())))
+        return out
+
+    texts = [*heldout_docs, to_traditional(heldout_docs[0]), heldout_docs[1].replace("。", "，"), "甲乙丙。丁戊！", ""]
+    for t in texts:
+        assert sentences(t, fp) == alone(t)

@@ -163,3 +163,18 @@ def test_cli_detect_cleans_controls_and_refuses_binary(tmp_path):
     bad = _run_cli("detect", str(png))
     assert bad.returncode == 2
     assert len(bad.stderr.decode().splitlines()) == 1 and "binary" in bad.stderr.decode()
+
+
+def test_cut_equals_jieba(heldout_docs):
+    """The segmenter's own DAG walk gives jieba's words (``jieba.cut(HMM=False)``) on real text and on
+    mixes of Chinese, Latin letters, digits, symbols and whitespace."""
+    from unspin.text.segment import _jieba, cut
+
+    jb = _jieba()
+    rng = random.Random(4)
+    pieces = ["今年", "要", "交付", "AI", "GPT-4o", "3.14%", " ", "\r\n", "\t", "C++", "e_mail.com", "１２３", "Ａ",
+              "a", "9", "。", "，", "不克不及", "新闻联播", "x1y2"]
+    texts = list(heldout_docs) + [TEXT, ""]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 30))) for _ in range(300)]
+    for t in texts:
+        assert cut(t) == list(jb.cut(t, HMM=False))

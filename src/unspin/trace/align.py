@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+import numpy as np
+
 from unspin.text.decode import han_count
 from unspin.text.script import to_simplified
 from unspin.text.segment import tokenize, word_freq
@@ -120,18 +122,59 @@ def sentences(text: str, fp: Fingerprinter, raw: bool = True) -> list[Sentence]:
     """Sentences of ``text`` (with trailing punctuation) and their anchor and raw shingle sets
     (``raw=False``: anchors only, raw sets left empty).
 
+    The text is masked once as a whole and each sentence's anchors read from it: the same
+    anchors as masking each sentence alone, since no vocabulary word holds a sentence break
+    (checked once per vocabulary; otherwise, and for text that Simplified conversion would
+    change again, each sentence is masked alone).
+
     >>> fp = Fingerprinter(frozenset(), k=2)
     >>> [(s.start, s.end) for s in sentences("甲乙丙。丁戊！", fp)]
     [(0, 4), (4, 7)]
     """
+    t = _simplified(text)  # same length: offsets hold
+    spans = [m.span() for m in _SENTENCE.finditer(t) if m.group().strip()]
     out = []
-    for m in _SENTENCE.finditer(to_simplified(text)):  # same length: offsets hold
-        s = m.group()
-        if s.strip():
-            anchors = frozenset(shingle_ids(fp.anchor_text(s, simplified=True), fp.k).tolist())
-            out.append(Sentence(m.start(), m.end(), anchors,
-                                frozenset(fp.raw_shingles(s, simplified=True).tolist()) if raw else frozenset()))
+    for (start, end), ids in zip(spans, _anchor_shingles(t, spans, fp), strict=True):
+        out.append(Sentence(start, end, frozenset(ids.tolist()),
+                            frozenset(fp.raw_shingles(t[start:end], simplified=True).tolist()) if raw else frozenset()))
     return out
+
+
+def _anchor_shingles(t: str, spans: list[tuple[int, int]], fp: Fingerprinter) -> list:
+    """The anchor shingle ids of each sentence ``t[start:end]`` of the Simplified text ``t``."""
+    if len(spans) < 2 or not _breaks_free(fp) or _simplified(t) is not t:
+        return [shingle_ids(fp.anchor_text(t[a:b], simplified=True), fp.k) for a, b in spans]
+    anchors, pos = fp.anchors(t)
+    ids = shingle_ids(anchors, fp.k)
+    cut = np.searchsorted(np.asarray(pos, dtype=np.int64), np.asarray(spans, dtype=np.int64).ravel()).tolist()
+    k = fp.k
+    return [ids[a : b - k + 1] if b - a >= k else ids[:0] for a, b in zip(cut[::2], cut[1::2], strict=True)]
+
+
+def _simplified(text: str) -> str:
+    """``to_simplified(text)``, and ``text`` itself (the same object) when it holds no character that
+    conversion changes: a scan for them costs far less than converting."""
+    global _TRADITIONAL
+    if _TRADITIONAL is None:
+        changed = sorted(c for c in map(chr, range(0x10000)) if to_simplified(c) != c)
+        _TRADITIONAL = re.compile("[" + re.escape("".join(changed)) + "]") if changed else re.compile("(?!)")
+    return to_simplified(text) if _TRADITIONAL.search(text) else text
+
+
+_TRADITIONAL: re.Pattern | None = None
+_BREAKS = frozenset("。！？!?；;\n")
+
+
+def _breaks_free(fp: Fingerprinter) -> bool:
+    """Whether no word of ``fp``'s vocabulary holds a sentence break (cached per vocabulary)."""
+    key = id(fp.vocabulary)
+    hit = _BREAKS_FREE.get(key)
+    if hit is None or hit[0] is not fp.vocabulary:
+        hit = _BREAKS_FREE[key] = (fp.vocabulary, not any(_BREAKS.intersection(w) for w in fp.vocabulary))
+    return hit[1]
+
+
+_BREAKS_FREE: dict[int, tuple[frozenset[str], bool]] = {}
 
 
 class _Source:
@@ -139,7 +182,7 @@ class _Source:
     (most candidates are not sources: their raw sets are never needed)."""
 
     def __init__(self, source: str, fp: Fingerprinter) -> None:
-        self.fp, self.text = fp, to_simplified(source)
+        self.fp, self.text = fp, _simplified(source)
         self.sents = sentences(self.text, fp, raw=False)
         self.anchors = _postings([s.shingles for s in self.sents])
         self._raw: dict[int, frozenset[int]] = {}
