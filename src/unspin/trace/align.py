@@ -326,7 +326,7 @@ def document_swaps(pairs: list[tuple[str, str, int]]) -> list[Substitution]:
     [(1, '不克不及', '不能'), (12, '不克不及', '不能')]
     """
     stretches = [st for spun, original, offset in pairs for st in _stretches(spun, original, offset)]
-    first = [_solve(st) for st in stretches]
+    first = [_solved(st, None) for st in stretches]
     seen = Counter(st.pair(w) for st, sol in zip(stretches, first, strict=True) for w in sol)
     out: list[Substitution] = []
     for st, sol in zip(stretches, first, strict=True):
@@ -334,7 +334,7 @@ def document_swaps(pairs: list[tuple[str, str, int]]) -> list[Substitution]:
         support = {p: n - own[p] for p, n in seen.items()
                    if n > own[p] and p[0] in st.spun and p[1] in st.original}
         if any(p not in own for p in support):
-            sol = _solve(st, support)
+            sol = _solved(st, frozenset(support.items()))
         else:  # the first reading only gains: it stands
             sol = [(*w[:4], max(_MIN_SWAP_COST, w[4] - _SUPPORT * min(2, support.get(st.pair(w), 0)))) for w in sol]
         for i1, i2, j1, j2, c in sol:
@@ -513,6 +513,13 @@ def _han_runs(text: str) -> list[int]:
     for i in range(len(text) - 1, -1, -1):
         runs[i] = runs[i + 1] + 1 if han_count(text[i]) else 0
     return runs
+
+
+@lru_cache(maxsize=1 << 12)
+def _solved(st: _Stretch, support: frozenset[tuple[tuple[str, str], int]] | None) -> tuple:
+    """:func:`_solve`, remembered: the sources of one query share their sentences (a story and the pages
+    that reprint it), so the same stretch is read again for each of them."""
+    return tuple(_solve(st, dict(support) if support else None))
 
 
 def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> list[tuple[int, int, int, int, float]]:

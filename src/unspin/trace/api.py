@@ -30,7 +30,7 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -70,7 +70,9 @@ again on their own (stitched copies)."""
 
 @dataclass
 class Match:
-    """One source document of the query."""
+    """One source document of the query.  Its :attr:`swaps` are read when first asked for
+    (:meth:`read_swaps_later`): reading them is most of a trace's time, and a caller that only
+    needs the sources never pays for it."""
 
     id: str
     score: float
@@ -80,6 +82,20 @@ class Match:
     source_text: str = field(default="", repr=False)
     meta: dict[str, str] = field(default_factory=dict)
     """The source's title, url, date and ``--meta`` fields, as indexed."""
+
+    def read_swaps_later(self, reader: Callable[[], list[Substitution]]) -> None:
+        """Let :attr:`swaps` be ``reader()``, computed on first access (``reader`` must pickle, e.g. a
+        :func:`functools.partial` of a module function, for a match sent between processes)."""
+        self.__dict__.pop("swaps", None)
+        self.__dict__["_reader"] = reader
+
+    def __getattr__(self, name: str):  # only for attributes not set: the swaps of read_swaps_later
+        reader = self.__dict__.get("_reader") if name == "swaps" else None
+        if reader is None:
+            raise AttributeError(name)
+        self.__dict__["swaps"] = swaps = reader()
+        del self.__dict__["_reader"]
+        return swaps
 
     def substitution_counts(self) -> list[tuple[str, str, int]]:
         """``(spun, original, count)``, most frequent first."""
@@ -303,7 +319,8 @@ def trace(text: str, index: TraceIndex | str | Path, top_k: int = 5, min_score: 
     matches = []
     for c in kept[:top_k]:
         m = Match(c.id, c.score, c.coverage, c.alignment.passages, source_text=c.source)
-        m.swaps = c.alignment.substitutions(text, c.source) if swaps else []
+        if swaps:
+            m.read_swaps_later(partial(c.alignment.substitutions, text, c.source))
         m.meta = ix.metadata(c.num)
         matches.append(m)
     return TraceResult(text, matches, None if matches else _why_missed(text, ix, scored, min_score))

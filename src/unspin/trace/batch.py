@@ -79,11 +79,15 @@ def _open_worker(path: str) -> None:
 
 def _trace_in_worker(job: tuple[Query, int]) -> Traced:
     assert _worker_index is not None
-    return trace_one(job[0], _worker_index, job[1])
+    traced = trace_one(job[0], _worker_index, job[1])
+    for m in traced.result.matches if traced.result else ():
+        _ = m.swaps  # read here, in the worker, not by the driver after the match is sent back
+    return traced
 
 
 def trace_many(queries: Iterable[Query], index: str | Path, top_k: int = 5, workers: int = 1) -> Iterator[Traced]:
-    """:func:`trace_one` of every query, in order; ``workers > 1`` runs them in that many processes."""
+    """:func:`trace_one` of every query, in order; ``workers > 1`` runs them in that many processes
+    (each match's swaps read there; in one process they are read when first asked for)."""
     if workers <= 1:
         ix = resolve_index(index)
         for q in queries:
