@@ -373,8 +373,8 @@ def run_scale(args) -> None:
              f"--workers {args.workers}`)\n",
              f"{chars:,.0f} characters a document on average; {n - copies:,} natural documents (xwlb + People's "
              f"Daily joined to 1,500-1,700 characters), each with {copies // max(1, n - copies)} copies spun by the "
-             "public table (r from 0.3 to 0.8): every document in a cluster.  `--no-spin` (no detector: the centre "
-             "rule keeps the original).\n",
+             "public table (r from 0.3 to 0.8): every document in a cluster.  `--no-spin` (no detector: the longest "
+             "member is kept, usually a copy).\n",
              "| | |", "|---|---:|",
              f"| wall clock (s) | {stats['wall']:,.0f} |", f"| CPU, all processes (s) | {stats['cpu']:,.0f} |",
              f"| documents per CPU-second, end to end | {n / stats['cpu']:,.0f} |",

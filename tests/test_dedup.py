@@ -165,9 +165,6 @@ def test_keep_rule_and_dates():
     assert choose_kept(ms, set(), lambda nums: {0: 0.01, 1: 0.9, 2: 0.02}) == (2, "lowest_spin")
     assert choose_kept(ms, set(), None) == (1, "longest")
     assert choose_kept(ms, {1}, None) == (2, "longest")  # a stitched page is not kept while others are
-    ms = [M(0, 0, 300), M(1, 1, 310), M(2, 2, 305)]
-    centre = {0: 0.8, 1: 0.6, 2: 0.62}  # the original shares most with the copies spun from it
-    assert choose_kept(ms, set(), None, lambda nums: {n: centre[n] for n in nums}) == (0, "centre")
 
 
 def test_datatrove_stages_drop_the_copies_inside_a_real_pipeline(run, tmp_path):

@@ -18,8 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
         The kept document of a cluster is the one with the earliest date field (date,
         published, pub_date, publish_date, published_at) when the input has one, else the
-        one with the lowest spin probability (--no-spin: skip scoring), else the most
-        central copy (the one sharing most with the others), else the longest.
+        one with the lowest spin probability (--no-spin: skip scoring), else the longest.
         Bad records go to a rejects file; an interrupted run resumes when the same command
         is run again (signed shards and verified batches are kept in OUT.parts/).""", """
         unspin dedup crawl.jsonl.gz --out clusters.jsonl --clean-out clean.jsonl
@@ -43,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="keep the crawl's trace index in this new folder (`unspin trace FILE --index DIR` later)")
     p.add_argument("--keep-stitched", action="store_true", help="keep stitched pages in --clean-out (default: drop)")
     p.add_argument("--no-spin", action="store_true",
-                   help="choose the kept document without spin scores (date, then centrality, then length)")
+                   help="choose the kept document without spin scores (date, then length)")
     p.add_argument("--shard-size", type=at_least_one, default=2000, help="documents per signed shard (default 2000)")
     p.add_argument("--model", metavar="PATH", help="model folder (default: the built-in model)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT and discard an unfinished run")

@@ -23,12 +23,10 @@ import numpy as np
 from unspin.dedup.verify import COVER, PART_CHARS, Check, Side
 
 WHOLE = 0.8
-"""Where spin or centrality decides, only members at least this share of the longest one's length are
+"""Where spin decides, only members at least this share of the longest one's length are
 considered (an excerpt reads as natural as its original, but is not it)."""
 SPIN_TIE = 0.05
 """Spin probabilities this close to the lowest count as tied."""
-CENTRE_MARGIN = 0.02
-"""The most central member is kept when its mean share with the others leads the next by this much."""
 STITCHED_COVER = 0.7
 """A page is stitched only when its sources together explain this share of its Chinese characters: a
 document sharing a template line with one story and a quotation with another is no stitched page."""
@@ -198,17 +196,14 @@ def date_key(value: Any) -> tuple | None:
 Scores = Callable[[list[int]], dict[int, float]]
 
 
-def choose_kept(members: Sequence[Member], stitched: set[int], spin: Scores | None,
-                centre: Scores | None = None) -> tuple[int, str]:
-    """The document kept for a cluster, and why: ``earliest_date``, ``lowest_spin``, ``centre``,
-    ``longest`` (``only`` for a cluster of one).  Stitched pages are kept only when nothing else is left.
+def choose_kept(members: Sequence[Member], stitched: set[int], spin: Scores | None) -> tuple[int, str]:
+    """The document kept for a cluster, and why: ``earliest_date``, ``lowest_spin``, ``longest``
+    (``only`` for a cluster of one).  Stitched pages are kept only when nothing else is left.
 
     The rule: the earliest ``date`` among members that have one; else (or among equal dates) the
     lowest spin probability among the members of :data:`WHOLE` length (``spin`` scores them;
-    probabilities within :data:`SPIN_TIE` of the lowest tie); else (or among ties), when three or more
-    remain, the most central one (``centre``: each copy was spun from the original on its own, so the
-    original shares more of its signature with the others than any copy does), if it leads by
-    :data:`CENTRE_MARGIN`; else the longest; then the first in input order.
+    probabilities within :data:`SPIN_TIE` of the lowest tie); else (or among ties) the longest; then
+    the first in input order.
     """
     if len(members) == 1:
         return members[0].num, "only"
@@ -229,15 +224,6 @@ def choose_kept(members: Sequence[Member], stitched: set[int], spin: Scores | No
             if len(tied) < len(pool):
                 reason = reason or "lowest_spin"
             pool = tied
-    if len(pool) > 2 and centre is not None:
-        longest = max(m.chars for m in pool)
-        whole = [m for m in pool if m.chars >= WHOLE * longest]
-        shares = centre([m.num for m in whole]) if len(whole) > 2 else {}
-        if shares:
-            ranked = sorted(shares.values(), reverse=True)
-            if ranked[0] - ranked[1] >= CENTRE_MARGIN:
-                pool = [m for m in whole if shares[m.num] == ranked[0]]
-                reason = reason or "centre"
     if len(pool) > 1:
         longest = max(m.chars for m in pool)
         if any(m.chars != longest for m in pool):
@@ -247,20 +233,6 @@ def choose_kept(members: Sequence[Member], stitched: set[int], spin: Scores | No
     return kept.num, reason or ("lowest_spin" if spin is not None else "longest")
 
 
-
-
-def centre_scores(sig) -> Scores:
-    """Each member's mean share of its signature found in each other member's (``sig``: :class:`~unspin.dedup.store.Signatures`)."""
-    def scores(nums: list[int]) -> dict[int, float]:
-        sets = {n: sig.of(n) for n in nums}
-        out = {}
-        for n in nums:
-            mine = sets[n]
-            shares = [len(np.intersect1d(mine, sets[o], assume_unique=True)) / (len(mine) or 1) for o in nums if o != n]
-            out[n] = float(np.mean(shares)) if shares else 0.0
-        return out
-
-    return scores
 
 
 def relation(sig, num: int, kept: int, chars: dict[int, int]) -> tuple[str, float, float]:

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from unspin.dedup.candidates import Candidates, candidate_pairs
-from unspin.dedup.cluster import Member, UnionFind, centre_scores, choose_kept, cluster, date_key, relation
+from unspin.dedup.cluster import Member, UnionFind, choose_kept, cluster, date_key, relation
 from unspin.dedup.store import Signatures, Store, sign_batch, write_shard
 from unspin.dedup.verify import COVER, Check, Side, check
 from unspin.errors import InputError
@@ -121,6 +121,8 @@ class DedupSummary:
     keep_reasons: Counter = field(default_factory=Counter)
     sizes: dict[str, int] = field(default_factory=dict)
     signed: int = 0
+    postings: int = 0
+    pair_postings: int = 0
     candidates: int = 0
     verified: int = 0
     links: int = 0
@@ -532,6 +534,7 @@ def dedup(opts: DedupOptions) -> DedupSummary:
     sig = store.signatures()
     cand = candidate_pairs(sig)
     summary.candidates = int((cand.score >= MIN_SCORE).sum())
+    summary.postings, summary.pair_postings = cand.postings, cand.pair_postings
     summary.phase_seconds["pair"] = round(time.monotonic() - t0, 2)
 
     t0 = time.monotonic()
@@ -590,11 +593,11 @@ def write_phase(opts: DedupOptions, entries: list[Entry], store: Store, sig: Sig
             s = c.explains(doc)
             if doc in pages and s is not None and s.coverage > best_part.get(doc, (0.0, 0.0))[1]:
                 best_part[doc] = (s.similarity, s.coverage)
-    spin, centre = spin_scorer(opts, store), centre_scores(sig)
+    spin = spin_scorer(opts, store)
     kept_of: dict[int, tuple[int, str]] = {}
     for root, members in groups.items():
         ms = [Member(n, by_num[n].order, by_num[n].chars, by_num[n].date) for n in members]
-        kept_of[root] = choose_kept(ms, set(pages), spin, centre)
+        kept_of[root] = choose_kept(ms, set(pages), spin)
     records: dict[int, dict[str, Any]] = {}
     for root, members in groups.items():
         kept, reason = kept_of[root]
