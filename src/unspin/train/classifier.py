@@ -132,17 +132,21 @@ class Trees:
         trees, inner = len(self.roots), (1 << self.depth) - 1
         flat = X.ravel()
         rows = (np.arange(n, dtype=np.intp) * k)[:, None]
-        tree_base = np.arange(trees, dtype=np.intp) * inner
+        tree_base = np.arange(trees, dtype=np.intp) * inner - 1
         has_nan = bool(np.isnan(flat).any())
-        node = np.zeros((n, trees), dtype=np.intp)  # heap position within each tree: children 2p+1, 2p+2
+        node = np.ones((n, trees), dtype=np.intp)  # heap position from 1 within each tree: children 2p, 2p+1
+        at, f = np.empty_like(node), np.empty_like(node)
         for _ in range(self.depth):
-            at = node + tree_base
-            x = flat[feature[at] + rows]
-            right = ~(x <= threshold[at])
+            np.add(node, tree_base, out=at)
+            np.take(feature, at, out=f)
+            f += rows
+            x = np.take(flat, f)
+            right = x > np.take(threshold, at)
             if has_nan:
-                right = np.where(np.isnan(x), missing_right[at], right)
-            node = 2 * node + 1 + right
-        return self.baseline + leaves[node + row_leaf].sum(axis=1)
+                right = np.where(np.isnan(x), np.take(missing_right, at), right)
+            node += node
+            node += right
+        return self.baseline + np.take(leaves, node - 1 + row_leaf).sum(axis=1)
 
     def _complete(self):
         """The trees as complete binary trees of depth ``depth`` in heap order (built once):
@@ -156,7 +160,7 @@ class Trees:
         trees, depth = len(self.roots), self.depth
         leaf = np.flatnonzero(self.feature < 0)
         loops = bool((self.left[leaf] == leaf).all() and (self.right[leaf] == leaf).all())
-        if trees << depth > 1 << 22 or not loops:  # (a file's leaf that links on is walked as written)
+        if trees << depth > 1 << 22 or not loops or np.isnan(self.threshold).any():  # (odd files: walked as written)
             self.__dict__["_layout"] = None
             return None
         inner = (1 << depth) - 1
