@@ -13,7 +13,8 @@ shipped model's cascade scores each.  **Recall** is the share of the spun docume
 flags (p >= 0.5) that the cascade passes on to it (the target: at least 99.5%); **cleared** is
 the share of natural documents the cascade clears (the speed it buys).
 
-With ``--lofo``, a cascade is trained (in memory, on the shipped model) without each spinner
+``--dump FILE`` keeps the sets and verdicts; ``--load FILE`` measures another cascade on them
+without building or decoding anything.  With ``--lofo``, a cascade is trained (in memory, on the shipped model) without each spinner
 family and measured on that family's spinners: ``gloss`` -> round-trip; ``thesaurus`` ->
 thesaurus; ``public`` (with ``mixed``, as bench_lofo.py leaves them out) -> public-known,
 partial, real-tool.  Decoder verdicts are cached in ``--cache`` (keyed by model and text).
@@ -79,8 +80,8 @@ def measure(cascade, natural, spun, p_nat, p_spun) -> tuple[list[dict], list[dic
     """Rows per (spinner, length, rate) and per length (natural) for one cascade."""
     rows = []
     groups = defaultdict(list)
-    for (sp, length, r, text), p in zip(spun, p_spun, strict=True):
-        groups[sp.name, sp.family, length, r].append((text, p))
+    for (name, family, length, r, text), p in zip(spun, p_spun, strict=True):
+        groups[name, family, length, r].append((text, p))
     for (name, fam, length, r), items in groups.items():
         texts = [t for t, _ in items]
         flagged = np.array([p >= 0.5 for _, p in items])
@@ -111,11 +112,15 @@ def main() -> None:
     ap.add_argument("--lengths", default="300,500,1500")
     ap.add_argument("--rates", default="0.5,0.8")
     ap.add_argument("--corpora", nargs="+", default=["xwlb", "registry"])
+    ap.add_argument("--xwlb", default=str(XWLB), help="the xwlb corpus (default: ../shared/corpus/xwlb.jsonl.gz)")
     ap.add_argument("--lofo", action="store_true", help="also train and measure leave-one-family-out cascades")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cache", default="build/cascade_verdicts.json")
     ap.add_argument("--cascade", help="measure this cascade.npz instead of the shipped model's")
+    ap.add_argument("--train-docs", default="build/cascade_train_docs.pkl", help="--lofo: the training documents, kept")
+    ap.add_argument("--load", help="measure on the sets and verdicts of an earlier --dump (no decoding)")
+    ap.add_argument("--dump", help="also write the sets and the decoder's verdicts to this pickle")
     ap.add_argument("--train-verdicts", default="build/cascade_train_verdicts.json",
                     help="decoder verdicts of the cascade's validation documents (read and updated by --lofo)")
     args = ap.parse_args()
@@ -130,8 +135,17 @@ def main() -> None:
     lengths = [int(x) for x in args.lengths.split(",")]
     rates = [float(x) for x in args.rates.split(",")]
     sets = {}
-    for corpus in args.corpora:
-        path = str(XWLB) if corpus == "xwlb" else "registry"
+    if args.load:  # the sets and verdicts of an earlier run (--dump): measure other cascades quickly
+        import pickle
+
+        for corpus, (rows, nat) in pickle.loads(Path(args.load).read_bytes()).items():
+            natural, p_nat = defaultdict(list), defaultdict(list)
+            for L, t, p in nat:
+                natural[L].append(t)
+                p_nat[L].append(p)
+            sets[corpus] = (dict(natural), [r[:5] for r in rows], dict(p_nat), [r[5] for r in rows])
+    for corpus in [] if args.load else args.corpora:
+        path = args.xwlb if corpus == "xwlb" else "registry"
         natural, spun, sps = build_sets(base, path, lengths, rates, args.docs, args.seed)
         models = list({id(s.model): s.model for s in sps}.values())
         index = {id(m): k for k, m in enumerate(models)}
@@ -141,16 +155,31 @@ def main() -> None:
                  for L, docs in natural.items()}
         cache_path.parent.mkdir(parents=True, exist_ok=True)
         cache_path.write_text(json.dumps(cache))
-        sets[corpus] = (natural, spun, p_nat, p_spun)
+        sets[corpus] = (natural, [(sp.name, sp.family, L, r, t) for sp, L, r, t in spun], p_nat, p_spun)
+    if args.dump:  # texts and verdicts, to try other cuts without building the sets again
+        import pickle
+
+        rows = {c: ([(*row, p) for row, p in zip(sp, ps, strict=True)],
+                    [(L, t, p) for L in nat for t, p in zip(nat[L], pn[L], strict=True)])
+                for c, (nat, sp, pn, ps) in sets.items()}
+        Path(args.dump).write_bytes(pickle.dumps(rows))
     report = {"cut": shipped.cut, "docs": args.docs, "rates": rates, "lengths": lengths, "shipped": {}, "lofo": {}}
     for corpus, (natural, spun, p_nat, p_spun) in sets.items():
         rows, nat = measure(shipped, natural, spun, p_nat, p_spun)
         report["shipped"][corpus] = {"rows": rows, "natural": nat}
     if args.lofo:
+        import pickle
+
         from unspin.cascade import train as ct
         from unspin.train.build import FAMILIES
 
-        docs = ct.documents(base)
+        cached = Path(args.train_docs)
+        if cached.is_file():  # the training documents are the same for every run (seeded): spin them once
+            docs = pickle.loads(cached.read_bytes())
+        else:
+            docs = ct.documents(base)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_bytes(pickle.dumps(docs))
         known_path = Path(args.train_verdicts)
         known = json.loads(known_path.read_text()) if known_path.is_file() else {}
         for fam, leave in LEAVE.items():
@@ -162,7 +191,7 @@ def main() -> None:
             known_path.write_text(json.dumps(known))
             report["lofo"][fam] = {"cut": casc.cut, "families": list(kept)}
             for corpus, (natural, spun, p_nat, p_spun) in sets.items():
-                sel = [k for k, s in enumerate(spun) if s[0].name in SPINNERS[fam]]
+                sel = [k for k, s in enumerate(spun) if s[0] in SPINNERS[fam]]
                 rows, nat = measure(casc, natural, [spun[k] for k in sel], p_nat, [p_spun[k] for k in sel])
                 report["lofo"][fam][corpus] = {"rows": rows, "natural": nat}
     report["seconds"] = round(time.time() - t0, 1)

@@ -19,8 +19,9 @@ exact lookup of packed character n-grams in sorted arrays), then sums per-word w
 - ``garbled``: the segmenter's dictionary does not know the word (不克不及, 较着);
 - ``public``: the public 伪原创 table writes the word;
 
-plus hashed character-bigram weights (a linear model over the text's bigrams), into a
-logistic regression over densities per 100 characters and the length.  The cut is chosen
+plus hashed character-bigram weights (a linear model over the text's bigrams) and the oddness
+of the text's character bigrams under natural text's counts, into a logistic regression over
+densities per 100 characters (of the whole text and of its densest window), counts and the length.  The cut is chosen
 so that at most 0.5% of the spun documents the decoder flags are cleared (measured per
 spinner family, unseen ones included: ``bench/bench_cascade.py``, BENCHMARKS.md §1).
 
@@ -48,7 +49,7 @@ WORD_FEATURES = ("prior", "rarity", "garbled", "public")
 DOC_FEATURES = (
     "log_chars", "prior", "prior_hi", "rarity", "rare_hits", "garbled", "public", "hits", "bigram",
     "prior_per_hit", "rarity_per_hit", "garbled_per_hit", "public_per_hit", "log_prior", "log_prior_hi", "log_garbled",
-    "char_lm", "unseen_bigrams",
+    "char_lm", "unseen_bigrams", "window_prior", "window_rarity", "window_garbled",
 )
 """The document features the logistic regression reads: densities per 100 Han characters, the
 same per word occurrence, absolute amounts (log), the length, and the bigram model's score."""
@@ -59,6 +60,7 @@ LM_BITS = 20
 UNIGRAMS = 1 << 16
 """Character counts are kept for the Basic Multilingual Plane."""
 _FLOOR = float(np.log(0.5))  # log count of a bigram natural text never had
+WINDOW = 240  # characters of the windows whose densest one is a feature (partial spin)
 PRIOR_HI = 0.1  # an occurrence whose prior is at least this counts in ``prior_hi``
 RARE = 1.5  # ... whose synonym is at least 10**RARE times more frequent counts in ``rare_hits``
 STAGE = "cascade"
@@ -136,20 +138,23 @@ class Cascade:
         self._keys = word_keys(self.words)
 
     # -- features ---------------------------------------------------------------------------
-    def hits(self, cp: np.ndarray) -> np.ndarray:
-        """Indices (into :attr:`words`) of every occurrence of a word in the code points ``cp``
-        (overlapping occurrences included)."""
-        found = []
+    def hits(self, cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(word indices, starts, lengths)`` of every occurrence of a word in the code points
+        ``cp`` (overlapping occurrences included)."""
+        ids, starts, lens = [], [], []
         for n, k in ngram_keys(cp).items():
-            keys, ids = self._keys[n]
+            keys, wid = self._keys[n]
             if not len(keys) or not len(k):
                 continue
             pos = np.searchsorted(keys, k)
             pos[pos == len(keys)] = 0
-            hit = keys[pos] == k
-            if hit.any():
-                found.append(ids[pos[hit]])
-        return np.concatenate(found) if found else np.zeros(0, np.int64)
+            hit = np.flatnonzero(keys[pos] == k)
+            ids.append(wid[pos[hit]])
+            starts.append(hit)
+            lens.append(np.full(len(hit), n))
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(ids), np.concatenate(starts), np.concatenate(lens)
 
     def codes(self, text: str) -> np.ndarray:
         cp = _as_codes(text)
@@ -164,7 +169,7 @@ class Cascade:
 
     def features_of(self, cp: np.ndarray) -> np.ndarray:
         n = max(_han(cp), 1)
-        ids = self.hits(cp)
+        ids, starts, _ = self.hits(cp)
         rows = self.table[ids]
         per = 100.0 / n
         if len(ids):
@@ -180,7 +185,21 @@ class Cascade:
             np.log(n), prior * per, prior_hi * per, rarity * per, rare_hits * per, garbled * per, public * per,
             len(ids) * per, bigram, prior * k, rarity * k, garbled * k, public * k,
             np.log1p(prior), np.log1p(prior_hi), np.log1p(garbled), char_lm, unseen,
+            *self.densest(rows, starts, len(cp)),
         ])
+
+    def densest(self, rows: np.ndarray, starts: np.ndarray, size: int) -> tuple[float, float, float]:
+        """The ``prior``, ``rarity`` and ``garbled`` sums per 100 characters of the densest window of
+        :data:`WINDOW` characters (windows overlap by half): a spinner may have spun one part only."""
+        if not len(starts):
+            return 0.0, 0.0, 0.0
+        half = WINDOW // 2
+        k = int(starts.max()) // half + 2
+        out = []
+        for col in range(3):
+            per_half = np.bincount(starts // half, weights=rows[:, col], minlength=k)
+            out.append(float((per_half[:-1] + per_half[1:]).max()) * 100.0 / max(min(size, WINDOW), 1))
+        return out[0], out[1], out[2]
 
     def oddness(self, cp: np.ndarray) -> tuple[float, float]:
         """Mean log P(next character | character) over the Han bigrams of ``cp`` under natural text's

@@ -5,7 +5,8 @@
    from ``--corpus``; each also spun by one of the model's spinner families
    (:func:`unspin.train.build.training_tables`: the public table's known part, that plus
    thesaurus pairs, thesaurus tables, translation round trips), one choice per word, most
-   hits replaced, by jieba words or raw characters, as ``unspin train`` spins.
+   hits replaced, by jieba words or raw characters, as ``unspin train`` spins; 30% of the
+   training parts' spun copies have one stretch spun only (15-40% of the text).
 2. The paragraphs fall in three parts by hash, so no text of one is in another.  Part A (40%)
    learns the per-word ``prior`` (how often an occurrence of a lexicon word was a swap,
    smoothed towards the base rate), the hashed character-bigram model (a logistic regression
@@ -13,9 +14,11 @@
    dictionary words); part B (40%) fits the document model (a logistic regression over
    :data:`unspin.cascade.DOC_FEATURES`), half of its documents read with a third of the
    words' priors hidden (spinners whose words it never saw); part C (20%) chooses the cut.
-3. The cut: the full decoder reads part C's spun documents; of those it flags, at most
-   ``max_loss`` (0.2%, a margin under the 0.5% target) may fall under the cut, which is then
-   lowered by ``margin`` (a factor: spinners the cascade never saw score lower).
+3. The cut: the full decoder reads part C's spun documents; each is scored by the cascade
+   as if its spinner's words had never been seen swapped (the lowest probability over its
+   readings with each third of the priors hidden: :func:`unseen_probabilities`); of those the
+   decoder flags, at most ``max_loss`` (0.2%, under the 0.5% target) may fall under the cut,
+   which is then halved (``margin``: other text, other spinners).
 
 Needs scikit-learn (``pip install 'unspin[train]'``); prediction needs numpy only.
 """
@@ -42,10 +45,10 @@ from unspin.cascade import (
     _simplify_table,
     bigram_buckets,
     han_pairs,
-    ngram_keys,
 )
 from unspin.lexicon import Source
 
+PARTIAL_SHARE = 0.3  # training documents (parts A and B) spun in one stretch only
 MAX_LOSS = 0.002
 MARGIN = 0.5
 ALPHA = 3.0  # prior smoothing: occurrences worth of the base rate
@@ -82,7 +85,7 @@ def static_table(model) -> tuple[list[str], np.ndarray]:
 def documents(model, seed: int = 13, n_docs: int = 4000, families: tuple[str, ...] | None = None,
               corpus: list[str] | None = None, text_field: str = "text") -> list[Doc]:
     """Training documents, half of them spun (see module docstring, step 1)."""
-    from unspin.spin import spin
+    from unspin.spin import Spun, Swap, spin
     from unspin.train import corpora
     from unspin.train.build import FAMILIES, _interleave, is_heldout, training_tables
 
@@ -101,33 +104,24 @@ def documents(model, seed: int = 13, n_docs: int = 4000, families: tuple[str, ..
     rng.shuffle(texts)
     texts = texts[:n_docs]
     tables = training_tables(model.lexicon, rng, 18, fams)
+    local = random.Random(seed + 1)  # partial spin: its own stream, so part C stays as it was
     out = []
     for i, (part, text) in enumerate(texts):  # every text twice, natural and spun: the model learns spin, not topic
         out.append(Doc(text, frozenset(), "", part))
         table, kind = rng.choice(tables)
         r = rng.uniform(0.3, 0.9) if kind == "thesaurus" else rng.uniform(0.5, 1.0)
-        s = spin(text, table, r=r, seed=i, mode=rng.choice(("words", "chars")))
+        mode = rng.choice(("words", "chars"))
+        if part != "c" and local.random() < PARTIAL_SHARE:  # a spinner at work on one part of the page
+            size = int(len(text) * local.uniform(0.15, 0.4))
+            start = local.randrange(max(len(text) - size, 1))
+            piece = spin(text[start : start + size], table, r=r, seed=i, mode=mode)
+            s = Spun(text[:start] + piece.text + text[start + size :],
+                     [Swap(w.start + start, w.end + start, w.spun, w.original) for w in piece.swaps])
+        else:
+            s = spin(text, table, r=r, seed=i, mode=mode)
         if s.swaps:
             out.append(Doc(s.text, frozenset((w.start, w.end) for w in s.swaps), kind, part))
     return out
-
-
-def _hits_at(casc: Cascade, cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(word indices, starts, lengths)`` of every occurrence (as :meth:`Cascade.hits`)."""
-    ids, starts, lens = [], [], []
-    for n, k in ngram_keys(cp).items():
-        keys, wid = casc._keys[n]  # noqa: SLF001 - same module family
-        if not len(keys) or not len(k):
-            continue
-        pos = np.searchsorted(keys, k)
-        pos[pos == len(keys)] = 0
-        hit = np.flatnonzero(keys[pos] == k)
-        ids.append(wid[pos[hit]])
-        starts.append(hit)
-        lens.append(np.full(len(hit), n))
-    if not ids:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(ids), np.concatenate(starts), np.concatenate(lens)
 
 
 def learn_priors(casc: Cascade, docs: list[Doc]) -> np.ndarray:
@@ -135,7 +129,7 @@ def learn_priors(casc: Cascade, docs: list[Doc]) -> np.ndarray:
     occ = np.zeros(len(casc.words))
     swp = np.zeros(len(casc.words))
     for d in docs:
-        ids, starts, lens = _hits_at(casc, casc.codes(d.text))
+        ids, starts, lens = casc.hits(casc.codes(d.text))
         np.add.at(occ, ids, 1)
         if d.swaps:
             is_swap = np.array([(int(s), int(s + n)) in d.swaps for s, n in zip(starts, lens, strict=True)], dtype=bool)
@@ -206,6 +200,24 @@ HIDDEN_FOLDS = 3
 HIDE_SHARE = 0.5
 
 
+def word_folds(casc: Cascade) -> np.ndarray:
+    """Each word's fold (by a hash of the word) for :func:`hidden_priors`."""
+    return np.array([int(hashlib.sha1(w.encode()).hexdigest()[:8], 16) % HIDDEN_FOLDS for w in casc.words])
+
+
+def unseen_probabilities(casc: Cascade, texts: list[str]) -> np.ndarray:
+    """Each text's lowest cascade probability over its reading with all priors and with each fold
+    of the priors hidden: how the cascade would score the text had its spinner used words it
+    never saw swapped (the cut is chosen on these, so that it carries to unseen spinners)."""
+    folds, full = word_folds(casc), casc.table
+    scores = [casc.probabilities(texts)]
+    for f in range(HIDDEN_FOLDS):
+        casc.table = hidden_priors(casc, folds, f)
+        scores.append(casc.probabilities(texts))
+    casc.table = full
+    return np.minimum.reduce(scores)
+
+
 def fit_documents(casc: Cascade, docs: list[Doc], seed: int = 13) -> None:
     """Fit the document model (standardised logistic regression) into ``casc``.  A ``HIDE_SHARE`` of
     the documents is read with one fold of the words' priors hidden (:func:`hidden_priors`), so
@@ -213,7 +225,7 @@ def fit_documents(casc: Cascade, docs: list[Doc], seed: int = 13) -> None:
     from sklearn.linear_model import LogisticRegression
 
     rng = random.Random(seed)
-    folds = np.array([int(hashlib.sha1(w.encode()).hexdigest()[:8], 16) % HIDDEN_FOLDS for w in casc.words])
+    folds = word_folds(casc)
     full = casc.table
     hidden = [hidden_priors(casc, folds, f) for f in range(HIDDEN_FOLDS)]
     rows = []
@@ -267,7 +279,7 @@ def _verdict(job: tuple[int, str]) -> float:
 def train_cascade(model, seed: int = 13, n_docs: int = 4000, families: tuple[str, ...] | None = None,
                   corpus: list[str] | None = None, text_field: str = "text", workers: int = 1,
                   docs: list[Doc] | None = None, verdicts: dict[str, float] | None = None,
-                  progress: Callable[[str], None] = print) -> Cascade:
+                  margin: float = MARGIN, progress: Callable[[str], None] = print) -> Cascade:
     """A cascade for ``model`` (see module docstring).  ``docs`` and ``verdicts`` (decoder
     probabilities by text) let a caller reuse them across runs (leave-one-family-out)."""
     from unspin.train.build import FAMILIES
@@ -296,13 +308,13 @@ def train_cascade(model, seed: int = 13, n_docs: int = 4000, families: tuple[str
         progress(f"cascade: the decoder reads {len(todo):,} spun validation documents")
         verdicts.update(zip(todo, decoder_verdicts([(model, t) for t in todo], workers), strict=True))
     p_dec = np.array([verdicts[d.text] for d in spun_c])
-    p_casc = casc.probabilities([d.text for d in spun_c])
+    p_casc = unseen_probabilities(casc, [d.text for d in spun_c])
     flagged = p_casc[p_dec >= 0.5]
-    casc.cut = choose_cut(flagged)
+    casc.cut = choose_cut(flagged, MAX_LOSS, margin)
     nat = [d.text for d in c if not d.swaps]
     cleared = float((casc.probabilities(nat) < casc.cut).mean()) if nat else 0.0
     casc.meta = {
-        "families": list(fams), "documents": n, "seed": seed, "max_loss": MAX_LOSS, "margin": MARGIN,
+        "families": list(fams), "documents": n, "seed": seed, "max_loss": MAX_LOSS, "margin": margin,
         "validation": {"spun": len(spun_c), "flagged_by_decoder": int(len(flagged)),
                        "flagged_lost": int((flagged < casc.cut).sum()), "natural": len(nat),
                        "natural_cleared": round(cleared, 4)},

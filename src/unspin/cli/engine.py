@@ -106,6 +106,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-cascade", dest="cascade", action="store_false",
                    help="build no cascade (detect and scan then run the full decoder on every document)")
     p.add_argument("--workers", type=int, default=2, help="processes for the decoder runs the cascade's cut needs")
+    p.add_argument("--cascade-margin", type=probability, default=0.5, metavar="M",
+                   help="the cascade's cut is its validation cut times M (default 0.5; lower clears fewer "
+                        "natural documents and loses fewer spun ones of spinners it never saw: BENCHMARKS.md §1)")
     p.set_defaults(func=cmd_train)
 
     p = add_command(sub, "eval", "measure restore and detect on held-out text spun with real spinner tables", """
@@ -234,7 +237,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         from unspin.model import load_model
 
         casc = train_cascade(load_model(args.out), seed=args.seed, families=families, corpus=args.corpus,
-                             text_field=args.text_field, workers=args.workers,
+                             text_field=args.text_field, workers=args.workers, margin=args.cascade_margin,
                              progress=lambda m: print(m, file=sys.stderr))
         write_cascade(casc, args.out)
     return 0
@@ -258,7 +261,7 @@ def _train_cascade_only(args: argparse.Namespace, families: tuple[str, ...]) -> 
             if (Path(base.path) / name).is_file():
                 shutil.copyfile(Path(base.path) / name, out / name)
     casc = train_cascade(load_model(out), seed=args.seed, families=families, corpus=args.corpus,
-                         text_field=args.text_field, workers=args.workers,
+                         text_field=args.text_field, workers=args.workers, margin=args.cascade_margin,
                          progress=lambda m: print(m, file=sys.stderr))
     write_cascade(casc, out)
     print(f"cascade written to {out / 'cascade.npz'} (cut {casc.cut:.4f})", file=sys.stderr)
