@@ -241,13 +241,13 @@ def _sign(job: tuple[int, list[str]]) -> dict:
     return sign_batch(_fp, *job)
 
 
-class _RaySigner:
+class _RaySign:
     """Body of a Ray actor: signs shards with one fingerprinter."""
 
     def __init__(self, fp) -> None:
         self.fp = fp
 
-    def sign(self, first: int, texts: list[str]) -> dict:
+    def run(self, first: int, texts: list[str]) -> dict:
         return sign_batch(self.fp, first, texts)
 
 
@@ -324,11 +324,6 @@ def _run_jobs(workers: _Workers, jobs: Iterator[tuple], window: int) -> Iterator
             yield workers.get(pending.popleft())
     while pending:
         yield workers.get(pending.popleft())
-
-
-class _RaySign(_RaySigner):
-    def run(self, first: int, texts: list[str]) -> dict:
-        return self.sign(first, texts)
 
 
 def _set_fp(fp) -> None:
