@@ -3,9 +3,10 @@
 Every document's sampled ids (the trace index's postings) are grouped by id; an id held by 2 to
 :data:`MAX_DF` documents makes a pair of each two of them (an id in more documents is boilerplate,
 as in ``trace``); pairs sharing :data:`MIN_SHARED` ids or more are candidates.  Ids are split into
-``parts`` partitions by their high bits and each partition is counted alone, then the per-pair
-counts are added: the memory of one step is a partition's postings, and on a cluster each
-partition is one reducer's share of the shuffle (see docs/dedup.md, "Scale").
+``parts`` partitions by their high bits and each partition's pairs are counted alone, then sent to
+``parts`` buckets by pair, where the counts are added: the temporaries of one step are a
+partition's postings or a bucket's pairs, and on a cluster the two splits are the two shuffles
+(see docs/dedup.md, "Scale").
 
 >>> from unspin.dedup.store import Signatures
 >>> ids = np.array([1, 2, 3, 1, 2, 9, 1, 7], dtype=np.int64)
@@ -55,7 +56,7 @@ def candidate_pairs(sig: Signatures, max_df: int = MAX_DF, min_shared: int = MIN
     docs = np.repeat(np.arange(n, dtype=np.int32), sig.size())
     part = ((sig.ids.view(np.uint64) >> np.uint64(48)) % np.uint64(parts)).astype(np.uint8)
     informative = np.zeros(n, dtype=np.int64)
-    codes, counts = [], []
+    buckets: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(parts)]
     pair_postings = 0
     for p in range(parts):
         sel = part == p
@@ -79,15 +80,23 @@ def candidate_pairs(sig: Signatures, max_df: int = MAX_DF, min_shared: int = MIN
             pair_codes = np.concatenate(found)
             pair_postings += len(pair_codes)
             u, c = np.unique(pair_codes, return_counts=True)
-            codes.append(u)
-            counts.append(c)
-    if codes:
-        u, inverse = np.unique(np.concatenate(codes), return_inverse=True)
-        shared = np.bincount(inverse, weights=np.concatenate(counts)).astype(np.int64)
-    else:
-        u, shared = np.zeros(0, np.int64), np.zeros(0, np.int64)
-    keep = shared >= min_shared
-    u, shared = u[keep], shared[keep]
+            bucket = u % parts  # pairs are counted per bucket of pair codes: one bucket's temporaries at a time
+            for b in range(parts):
+                at_b = bucket == b
+                buckets[b].append((u[at_b], c[at_b].astype(np.int32)))
+    kept_codes, kept_shared = [], []
+    for b in range(parts):
+        if not buckets[b]:
+            continue
+        codes = np.concatenate([x for x, _ in buckets[b]])
+        counts = np.concatenate([y for _, y in buckets[b]])
+        buckets[b] = []
+        u, inverse = np.unique(codes, return_inverse=True)
+        shared = np.bincount(inverse, weights=counts).astype(np.int64)
+        kept_codes.append(u[shared >= min_shared])
+        kept_shared.append(shared[shared >= min_shared])
+    u = np.concatenate(kept_codes) if kept_codes else np.zeros(0, np.int64)
+    shared = np.concatenate(kept_shared) if kept_shared else np.zeros(0, np.int64)
     out = Candidates(u // max(n, 1), u % max(n, 1), shared, informative, len(sig.ids), pair_postings)
     order = np.lexsort((out.b, out.a, -out.score))
     out.a, out.b, out.shared = out.a[order], out.b[order], out.shared[order]
