@@ -136,17 +136,18 @@ def _run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_cli_warning_is_one_line(tmp_path, monkeypatch, capsys):
     """The warning line and exit code, with the model stubbed out (fast, model-independent)."""
-    from unspin import api
+    from unspin import batch
     from unspin.cli import engine, main
 
     class Fake:
         threshold = 0.5
+        stage = "decoder"
 
         def detect_record(self, path, evidence):
             return {"spin_probability": 0.1, "label": "original", "chars": 1, "path": path, "evidence": []}
 
-    monkeypatch.setattr(engine, "engine_kwargs", lambda args: {})
-    monkeypatch.setattr(api, "detect", lambda text, **kw: Fake())
+    monkeypatch.setattr(engine, "engine_kwargs", lambda args: {"model": None, "keep": frozenset(), "lexicon": None})
+    monkeypatch.setattr(batch, "analyse_many", lambda texts, *a, **kw: [Fake() for _ in texts])
     p = tmp_path / "page.txt"
     p.write_bytes(_stray().encode("utf-8"))
     assert main(["detect", str(p)]) == 0

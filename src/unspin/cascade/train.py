@@ -292,6 +292,11 @@ def train_cascade(model, seed: int = 13, n_docs: int = 4000, families: tuple[str
     docs = [d for d in docs if not d.family or d.family in fams]
     n = len(docs)
     a, b, c = ([d for d in docs if d.part == part] for part in "abc")
+    if any(len({bool(d.swaps) for d in part}) < 2 for part in (a, b, c)):
+        from unspin.errors import InputError
+
+        raise InputError(f"too few documents to train the cascade ({n} natural and spun)",
+                         hint="pass more text (detect then runs the full decoder on every document)")
     words, table = static_table(model)
     casc = Cascade(words, table, np.zeros(1 << BIGRAM_BITS, np.float32), np.zeros(len(DOC_FEATURES)), 0.0,
                    np.zeros(len(DOC_FEATURES)), np.ones(len(DOC_FEATURES)), 0.0, {}, _simplify_table())

@@ -236,10 +236,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         from unspin.cascade.train import train_cascade, write_cascade
         from unspin.model import load_model
 
-        casc = train_cascade(load_model(args.out), seed=args.seed, families=families, corpus=args.corpus,
-                             text_field=args.text_field, workers=args.workers, margin=args.cascade_margin,
-                             progress=lambda m: print(m, file=sys.stderr))
-        write_cascade(casc, args.out)
+        try:
+            casc = train_cascade(load_model(args.out), seed=args.seed, families=families, corpus=args.corpus,
+                                 text_field=args.text_field, workers=args.workers, margin=args.cascade_margin,
+                                 progress=lambda m: print(m, file=sys.stderr))
+        except InputError as exc:  # the model stands without its first stage
+            print(f"unspin: warning: no cascade: {exc}", file=sys.stderr)
+        else:
+            write_cascade(casc, args.out)
     return 0
 
 
