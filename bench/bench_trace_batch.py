@@ -30,6 +30,23 @@ from unspin.trace.batch import trace_many
 from unspin.trace.fingerprint import Fingerprinter, default_vocabulary, lexicon_vocabulary
 
 
+def workload(n_docs: int, n_queries: int, seed: int) -> tuple[list, list[tuple[str, str, None]], int]:
+    """The index's documents and the queries: a third each spun whole copies, 30% excerpts of
+    spun copies, and spun negatives (documents not in the index); also how many documents are real."""
+    rng = random.Random(seed)
+    full = load_corpus(10**9, seed)
+    n_neg = n_queries // 3
+    negatives, real = full[:n_neg], full[n_neg : n_neg + n_docs]
+    groups = sources.cilin() + [g for g in sources.cnsyn() if len(g) <= 12]
+    tables = [random_table(groups, seed=100 + k, coverage=0.8) for k in range(6)]
+    docs = real + mixed_docs([t for _, t in real], n_docs - len(real), tables[5:], rng)
+    picks = rng.sample(range(len(real)), n_queries - n_neg)
+    spun = [spin(real[i][1], tables[i % 5], 0.6, seed=i).text for i in picks]
+    texts = ([s if k % 2 else excerpt(s, 0.3, rng) for k, s in enumerate(spun)]
+             + [spin(t, tables[i % 5], 0.6, seed=i).text for i, (_, t) in enumerate(negatives)])
+    return docs, [(f"q{i}", t, None) for i, t in enumerate(texts)], len(real)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=10_000)
@@ -39,23 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="bench/results/trace_batch.md")
     args = ap.parse_args(argv)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-    rng = random.Random(args.seed)
-    full = load_corpus(10**9, args.seed)
+    docs, queries, n_real = workload(args.docs, args.queries, args.seed)
     n_neg = args.queries // 3
-    negatives, real = full[:n_neg], full[n_neg : n_neg + args.docs]
-    groups = sources.cilin() + [g for g in sources.cnsyn() if len(g) <= 12]
-    tables = [random_table(groups, seed=100 + k, coverage=0.8) for k in range(6)]
-    docs = real + mixed_docs([t for _, t in real], args.docs - len(real), tables[5:], rng)
-    picks = rng.sample(range(len(real)), args.queries - n_neg)
-    spun = [spin(real[i][1], tables[i % 5], 0.6, seed=i).text for i in picks]
-    texts = ([s if k % 2 else excerpt(s, 0.3, rng) for k, s in enumerate(spun)]
-             + [spin(t, tables[i % 5], 0.6, seed=i).text for i, (_, t) in enumerate(negatives)])
-    queries = [(f"q{i}", t, None) for i, t in enumerate(texts)]
+    n_spun = args.queries - n_neg
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     vocab, label = default_vocabulary(lexicon_vocabulary(load_model().lexicon))
     ix, build = build_index(work / "ix", docs, Fingerprinter(vocab), label)
     ix.close()
-    log(f"index: {len(docs):,} docs ({len(real):,} real), {build['docs_per_s']:.0f} docs/s, {build['mb']:.0f} MB")
+    log(f"index: {len(docs):,} docs ({n_real:,} real), {build['docs_per_s']:.0f} docs/s, {build['mb']:.0f} MB")
     rows = []
     for workers in sorted({1, args.workers}):
         t0 = time.perf_counter()
@@ -77,9 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"{rows[-1][0]}: {len(queries) / secs:.1f} q/s")
     shutil.rmtree(work, ignore_errors=True)
     md = ["# Batch tracing (`bench/bench_trace_batch.py`)\n",
-          f"Index: {len(docs):,} documents ({len(real):,} real xwlb items, the rest synthetic mixes), "
-          f"{build['mb']:.0f} MB. {len(queries)} queries: {len(spun) - len(spun) // 2} spun whole copies "
-          f"(r = 0.6), {len(spun) // 2} 30% excerpts of spun copies, {n_neg} spun negatives. "
+          f"Index: {len(docs):,} documents ({n_real:,} real xwlb items, the rest synthetic mixes), "
+          f"{build['mb']:.0f} MB. {len(queries)} queries: {n_spun - n_spun // 2} spun whole copies "
+          f"(r = 0.6), {n_spun // 2} 30% excerpts of spun copies, {n_neg} spun negatives. "
           f"Machine: {os.cpu_count()} shared cores.\n",
           "| run | seconds | queries/s | queries with a match |", "|---|---|---|---|"]
     md += [f"| {name} | {secs:.1f} | {len(queries) / secs:.1f} | {found} |" for name, secs, found in rows]

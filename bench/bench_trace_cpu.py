@@ -17,15 +17,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import random
 import time
 from pathlib import Path
 
-from bench_trace import build_index, excerpt, load_corpus, mixed_docs
+from bench_trace import build_index
+from bench_trace_batch import workload
 
-from unspin.lexicon import sources
 from unspin.model import load_model
-from unspin.spin import random_table, spin
 from unspin.trace.batch import to_record, trace_many
 from unspin.trace.fingerprint import Fingerprinter, default_vocabulary, lexicon_vocabulary
 
@@ -39,18 +37,7 @@ def main() -> None:
     ap.add_argument("--label", default="now")
     ap.add_argument("--out", default="bench/results/trace_cpu.md")
     args = ap.parse_args()
-    rng = random.Random(args.seed)  # the same draws as bench_trace_batch.py
-    full = load_corpus(10**9, args.seed)
-    n_neg = args.queries // 3
-    negatives, real = full[:n_neg], full[n_neg : n_neg + args.docs]
-    groups = sources.cilin() + [g for g in sources.cnsyn() if len(g) <= 12]
-    tables = [random_table(groups, seed=100 + k, coverage=0.8) for k in range(6)]
-    docs = real + mixed_docs([t for _, t in real], args.docs - len(real), tables[5:], rng)
-    picks = rng.sample(range(len(real)), args.queries - n_neg)
-    spun = [spin(real[i][1], tables[i % 5], 0.6, seed=i).text for i in picks]
-    texts = ([s if k % 2 else excerpt(s, 0.3, rng) for k, s in enumerate(spun)]
-             + [spin(t, tables[i % 5], 0.6, seed=i).text for i, (_, t) in enumerate(negatives)])
-    queries = [(f"q{i}", t, None) for i, t in enumerate(texts)]
+    docs, queries, _ = workload(args.docs, args.queries, args.seed)  # the same as bench_trace_batch.py
     ix = Path(args.work) / "ix"
     if not ix.exists():
         vocab, label = default_vocabulary(lexicon_vocabulary(load_model().lexicon))
