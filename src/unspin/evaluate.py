@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unspin.decode.calibration import chars, curve
+from unspin.decode.calibration import chars, curve, reliability
 from unspin.decode.candidates import candidates_of
 from unspin.decode.document import alters_word, analyse
 from unspin.lexicon import Source, public, sources
@@ -99,13 +99,7 @@ def roc_auc(pos: list[float], neg: list[float]) -> float:
 
 def calibration_error(p: list[float], y: list[bool], bins: int = 10) -> float:
     """Expected calibration error: mean |predicted - observed| over equal-width bins."""
-    p_arr, y_arr = np.asarray(p), np.asarray(y, dtype=float)
-    err = 0.0
-    for lo in np.linspace(0, 1, bins, endpoint=False):
-        sel = (p_arr >= lo) & (p_arr < lo + 1 / bins + (lo + 1 / bins >= 1))
-        if sel.any():
-            err += sel.sum() / len(p_arr) * abs(p_arr[sel].mean() - y_arr[sel].mean())
-    return float(err)
+    return reliability(p, y, bins)[0]
 
 
 def _ablated(model: Model, tables: list[dict[str, str]], holdout: float, rng: random.Random) -> tuple[Model, set]:

@@ -171,12 +171,13 @@ def _load_pairs(path: Path) -> dict[str, Trees]:
 def _feature_widths() -> dict[str, int]:
     """How many features the decoder gives each classifier (a tree splitting on a feature past
     them would read another row's values)."""
+    from unspin.decode.calibration import features
     from unspin.decode.decision import density_features, document_context
     from unspin.decode.features import DOC_FEATURES, PAIR_FEATURES
 
     pair = len(PAIR_FEATURES)
     return {"stage1": pair, "stage2": pair + len(density_features([], 1)) + len(document_context(1, 0, 0, 0)),
-            "doc": len(DOC_FEATURES)}
+            "doc": len(DOC_FEATURES), "calibration": features(0.5, 1).shape[1]}
 
 
 _SETTINGS = {
@@ -235,7 +236,7 @@ def _load(path: str) -> Model:
         pairs = _load_pairs(current) if current.is_file() else {}
         current = p / "meta.json"
         doc = Logistic.from_dict(meta["doc"], _feature_widths()["doc"]) if meta.get("doc") else None
-        calibration = Logistic.from_dict(meta["calibration"], 3) if meta.get("calibration") else None
+        calibration = Logistic.from_dict(meta["calibration"], _feature_widths()["calibration"]) if meta.get("calibration") else None
         corpus = None
         if (p / CORPUS_LM).is_file():
             current = p / CORPUS_LM

@@ -65,6 +65,26 @@ def bucket_of(n_chars: int) -> str:
     raise AssertionError("unreachable")
 
 
+def reliability(p, y, bins: int = 10) -> tuple[float, list[dict]]:
+    """Expected calibration error of probabilities ``p`` against outcomes ``y`` over
+    equal-width bins (the last one holds 1.0), and each non-empty bin's documents, mean
+    prediction and observed share.
+
+    >>> round(reliability([0.1, 0.2, 0.9], [False, True, True], bins=2)[0], 3)
+    0.267
+    """
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    rows, ece = [], 0.0
+    for k in range(bins):
+        lo, hi = k / bins, (k + 1) / bins
+        m = (p >= lo) & ((p < hi) if k < bins - 1 else (p <= hi))
+        if m.any():
+            rows.append({"bin": f"{lo:.1f}-{hi:.1f}", "docs": int(m.sum()),
+                         "predicted": round(float(p[m].mean()), 3), "observed": round(float(y[m].mean()), 3)})
+            ece += m.sum() / len(p) * abs(p[m].mean() - y[m].mean())
+    return float(ece), rows
+
+
 def curve(ps: list[float], ys: list[bool], lengths: list[int], bins: int = 5) -> list[dict]:
     """Calibration per length bucket: documents, spun share, mean probability, expected
     calibration error, and the reliability bins (mean predicted vs observed spun share).
@@ -81,14 +101,7 @@ def curve(ps: list[float], ys: list[bool], lengths: list[int], bins: int = 5) ->
             continue
         p = np.array([ps[i] for i in sel])
         y = np.array([ys[i] for i in sel], dtype=float)
-        rows, ece = [], 0.0
-        for k in range(bins):
-            lo, hi = k / bins, (k + 1) / bins
-            m = (p >= lo) & ((p < hi) if k < bins - 1 else (p <= hi))
-            if m.any():
-                rows.append({"bin": f"{lo:.1f}-{hi:.1f}", "docs": int(m.sum()),
-                             "predicted": round(float(p[m].mean()), 3), "observed": round(float(y[m].mean()), 3)})
-                ece += m.sum() / len(p) * abs(p[m].mean() - y[m].mean())
+        ece, rows = reliability(p, y, bins)
         out.append({"bucket": name, "docs": len(sel), "spun_share": round(float(y.mean()), 3),
                     "mean_p": round(float(p.mean()), 3), "ece": round(float(ece), 4), "bins": rows})
     return out

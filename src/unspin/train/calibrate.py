@@ -2,8 +2,9 @@
 
 ``unspin train`` calls :func:`fit_calibration` as its last step; ``unspin train
 --recalibrate MODEL --out DIR`` runs it alone on an existing model.  The documents are
-new to the model: natural paragraphs it did not train on (and outside the held-out
-buckets ``unspin eval`` keeps), cut to lengths drawn log-uniformly between 20 and 1,500
+natural paragraphs outside the held-out buckets ``unspin eval`` keeps and not themselves a
+training document (``Model.trained_on`` holds whole documents, so a paragraph of a
+multi-paragraph training document can recur here), cut to lengths drawn log-uniformly between 20 and 1,500
 characters, half of them spun by the model's training families, one fold of the public
 table hidden half the time, as in training.
 """
