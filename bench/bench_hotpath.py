@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import argparse
 import functools
-import gzip
-import json
 import time
 from pathlib import Path
+
+from bench_engine import load_docs
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "xwlb.jsonl.gz"
 OUT = Path(__file__).parent / "results" / "hotpath.md"
@@ -29,16 +29,6 @@ STAGES = {  # stage -> (module, attribute) timed around every call
     "pairs: pool, features, trees (scored)": ("unspin.decode.document", "_scored"),
     "trees (predict)": ("unspin.train.classifier", "Trees.predict"),
 }
-
-
-def load_docs(n: int) -> list[str]:
-    docs = []
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as f:
-        for line in f:
-            docs.append(json.loads(line)["text"])
-            if len(docs) >= n:
-                break
-    return docs
 
 
 def rate(fn, docs: list[str]) -> float:
@@ -86,7 +76,7 @@ def main() -> None:
 
     jieba.initialize()
     model = unspin.load_model()
-    docs = load_docs(args.docs)
+    docs, _ = load_docs(str(CORPUS), args.docs)
     whole = public.table("all")
     spun = [spin(d, choose_table(whole, seed=i), 0.8, seed=i, mode="chars").text for i, d in enumerate(docs)]
     detect = functools.partial(decode, model=model, verdict_only=True)
