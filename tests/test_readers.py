@@ -95,3 +95,16 @@ def test_encodings_are_detected_for_text_files(tmp_path):
     assert docs["gbk.txt"] == GOOD and docs["big5.txt"].startswith("今年要交付三十萬輛")
     assert sorted(readers.read_corpus([tmp_path])) == sorted(docs.values())
     assert sorted(readers.read_pages([str(tmp_path)])) == sorted(docs.values())
+
+
+def test_index_add_reads_json_lines_from_standard_input(tmp_path, monkeypatch, capsys):
+    import io
+    import sys
+
+    data = _rows(3) + b'{"id": "x"}\nnot json\n'
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+    assert main(["index", "add", "-", "--index", str(tmp_path / "idx"), "--quiet"]) == 2  # bad lines: exit 2
+    out, err = capsys.readouterr()
+    assert "added 3," in out and "index has 3 documents" in out
+    assert "skipped x:" in err
+    assert "skipped stdin:5:" in err  # a bad line is named by its line number on standard input

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -354,29 +356,42 @@ def _alive(group: int) -> bool:
 
 
 def test_index_add_shards_stops_on_ctrl_c_and_sigterm_and_a_rerun_resumes(tmp_path):
-
-    n = 36_000  # enough that the add is still running when the first shard commits (signing got 2.4x faster)
+    """The documents come through a pipe held open, so the add cannot finish before the signal."""
+    n = 12_000
+    lines = [json.dumps({"id": f"d{i}", "text": _article(i)}, ensure_ascii=False) + "\n" for i in range(n)]
     src = tmp_path / "archive.jsonl"
-    src.write_text("".join(json.dumps({"id": f"d{i}", "text": _article(i)}, ensure_ascii=False) + "\n"
-                           for i in range(n)), encoding="utf-8")
+    src.write_text("".join(lines), encoding="utf-8")
     idx = tmp_path / "idx"
-    cmd = [sys.executable, "-m", "unspin.cli", "index", "add", str(src), "--index", str(idx), "--shards", "2",
-           "--quiet"]
+    cmd = [sys.executable, "-m", "unspin.cli", "index", "add", "-", "--index", str(idx), "--shards", "2", "--quiet"]
     committed = 0
-    for sig, group in ((signal.SIGINT, True), (signal.SIGTERM, False)):  # Ctrl-C reaches every process; kill one
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
+    halves = (lines[: n // 2], lines[n // 2 :])  # each run gets new documents to commit
+    for (sig, group), part in zip(((signal.SIGINT, True), (signal.SIGTERM, False)), halves, strict=True):
+        # Ctrl-C reaches every process; kill reaches one
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True)
+
+        def feed(proc=proc, part=part) -> None:
+            try:
+                proc.stdin.write("".join(part))  # all of them, yet stdin stays open: no end of input
+                proc.stdin.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                pass
+
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
         end = time.monotonic() + 120
         while _committed(idx) <= committed and proc.poll() is None and time.monotonic() < end:
             time.sleep(0.05)
-        assert proc.poll() is None, "the add finished before it could be interrupted: give it more documents"
+        assert proc.poll() is None, (proc.returncode, proc.stderr.read())
         os.killpg(proc.pid, sig) if group else proc.send_signal(sig)
-        try:
-            out, err = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
+        end = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < end:
+            time.sleep(0.05)
+        if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise AssertionError(f"index add --shards 2 hung after {sig.name}") from None
+            proc.wait()
+            raise AssertionError(f"index add --shards 2 hung after {sig.name}")
+        out, err = proc.stdout.read(), proc.stderr.read()
         assert proc.returncode == 130 and err.strip() == "unspin: interrupted" and out == "", (sig, out, err)
         end = time.monotonic() + 10
         while _alive(proc.pid) and time.monotonic() < end:  # multiprocessing's resource tracker ends soon after
@@ -384,6 +399,12 @@ def test_index_add_shards_stops_on_ctrl_c_and_sigterm_and_a_rerun_resumes(tmp_pa
         assert not _alive(proc.pid), "a writer was left behind"
         assert _committed(idx, running=False) > committed  # what was committed stays
         committed = _committed(idx, running=False)
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        feeder.join(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
+    cmd[cmd.index("-")] = str(src)
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert f"unchanged {committed:,}," in again.stdout and f"index has {n:,} documents in 2 shards" in again.stdout

@@ -33,6 +33,7 @@ import gzip
 import io
 import json
 import re
+import sys
 import warnings
 import zlib
 from collections.abc import Callable, Iterator
@@ -46,6 +47,8 @@ from unspin.text.decode import MAX_BYTES, decode_bytes, han_count, lines, read_i
 from unspin.text.page import HTML_EXTS
 
 JSONL_EXTS = (".jsonl", ".ndjson", ".json")
+STDIN = "-"
+"""The input name of standard input."""
 COMPRESSIONS = ("", ".gz", ".zst")
 MAX_FILE_BYTES = 4 * MAX_BYTES
 """Largest text/HTML file or WARC record ``read`` takes (longer: a ``too_long`` reject, never read whole)."""
@@ -130,7 +133,12 @@ def corrupt_errors() -> tuple[type[BaseException], ...]:
 
 def json_lines(path: str | Path, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | None, int]]:
     """``(line number, line, bytes of the file read so far)`` for every line of a (compressed) JSONL
-    file; ``None`` for a line over ``max_bytes``.  Raises :func:`corrupt_errors` past a truncation."""
+    file; ``None`` for a line over ``max_bytes``.  Raises :func:`corrupt_errors` past a truncation.
+    ``-`` is standard input (plain JSON lines; bytes read are not known: 0)."""
+    if str(path) == STDIN:
+        for n, line in enumerate(lines(sys.stdin.buffer, max_bytes), 1):
+            yield n, line, 0
+        return
     stream, raw = open_stream(path)
     with raw, stream:
         for n, line in enumerate(lines(stream, max_bytes), 1):
@@ -374,10 +382,13 @@ def read_documents(paths: list[str | Path], id_field: str = "id", text_field: st
 
     A ``.txt`` file is one document named by its path (under the folder given); a JSONL line or
     Parquet row needs ``id_field`` and ``text_field``; a record with no Chinese text has a ``problem``.
+    ``-`` reads JSON lines from standard input (``zcat dump.jsonl.gz | unspin index add - ...``).
     """
     fields = _Fields(id_field, text_field, tuple(meta_fields))
     for p in map(Path, paths):
-        if p.is_dir():
+        if str(p) == STDIN:
+            yield from _jsonl_documents(p, fields, 8 * MAX_DOCUMENT_BYTES)
+        elif p.is_dir():
             for f in files_under(p, _document_kind):
                 yield from _read_document_file(f, fields, root=p)
         elif p.is_file():
@@ -425,17 +436,17 @@ def _read_document_file(p: Path, fields: _Fields, root: Path) -> Iterator[Record
 
 def _jsonl_documents(p: Path, fields: _Fields, max_line: int) -> Iterator[Record]:
     """Records of a JSONL file; a bad line is a problem record, a truncated file ends with one."""
-    n = 0
+    n, name = 0, "stdin" if str(p) == STDIN else p.name
     try:
         for n, line, _ in json_lines(p, max_line):  # noqa: B007 - n used below
-            where = f"{p.name}:{n}"
+            where = f"{name}:{n}"
             if line is None:
                 yield Record(where, None, "line over the size limit (split the document)")
             elif line.strip():
                 rec, _, detail = json_object(line)
                 yield _json_document(rec, where, fields) if rec is not None else Record(where, None, detail)
     except corrupt_errors() as exc:
-        yield Record(f"{p.name}:{n + 1}", None, f"cannot read {p} past line {n}: {exc}")
+        yield Record(f"{name}:{n + 1}", None, f"cannot read {name} past line {n}: {exc}")
 
 
 def _json_document(rec: dict, where: str, fields: _Fields) -> Record:

@@ -35,9 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         unspin index add news.jsonl.gz --id-field url --text-field body --index idx
         unspin index add news.jsonl --meta author section --index idx   # kept beside title/url/date
         unspin index add big.parquet --index idx --engine ray --workers 8   # unspin[ray]
-        unspin index add archive/ --index idx --shards 4    # 4 shards built in parallel, traced as one""",
+        unspin index add archive/ --index idx --shards 4    # 4 shards built in parallel, traced as one
+        zcat dump.jsonl.gz | unspin index add - --index idx   # JSON lines from standard input""",
         extra="trace")
-    a.add_argument("corpus", nargs="+", metavar="CORPUS", help="files or folders to index")
+    a.add_argument("corpus", nargs="+", metavar="CORPUS",
+                   help="files or folders to index; - reads JSON lines from standard input")
     a.add_argument("--index", required=True, metavar="DIR", help="index folder (created if missing)")
     a.add_argument("--id-field", default="id", help="JSONL/Parquet field with the document id (default: id)")
     a.add_argument("--text-field", default="text", help="JSONL/Parquet field with the text (default: text)")
