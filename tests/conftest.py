@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+
 import pytest
 
 
@@ -42,3 +45,11 @@ def ray_local():
     assert connect(None, 2)
     yield
     ray.shutdown()
+
+
+def start_interruptible(cmd: list[str], **kwargs) -> subprocess.Popen:
+    """``cmd`` in its own process group, with Ctrl-C handled as in a terminal: a shell that starts
+    the test suite in the background (`./test.sh &`, nohup, some CI runners) makes every child
+    ignore SIGINT, and Python keeps an ignored SIGINT ignored."""
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), **kwargs)

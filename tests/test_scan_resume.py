@@ -11,16 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import start_interruptible
 from scan_data import build_index, docs, read_jsonl, write_jsonl
 
 CLI = [sys.executable, "-c", "import sys; from unspin.cli import main; sys.exit(main())", "scan"]
 
 
 def _start(args: list[str]) -> subprocess.Popen:
-    """The scan in its own process group, with Ctrl-C handled as in a terminal: a shell that starts
-    the test suite in the background (`./test.sh &`, nohup) makes children ignore SIGINT."""
-    return subprocess.Popen(CLI + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    """The scan in its own process group, Ctrl-C handled as in a terminal (:func:`start_interruptible`)."""
+    return start_interruptible(CLI + args)
 
 
 def _wait_for_shards(parts: Path, n: int, proc: subprocess.Popen, timeout: float = 60) -> int:

@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+from conftest import start_interruptible
 
 import unspin
 from unspin.cli import main
@@ -367,8 +368,7 @@ def test_index_add_shards_stops_on_ctrl_c_and_sigterm_and_a_rerun_resumes(tmp_pa
     halves = (lines[: n // 2], lines[n // 2 :])  # each run gets new documents to commit
     for (sig, group), part in zip(((signal.SIGINT, True), (signal.SIGTERM, False)), halves, strict=True):
         # Ctrl-C reaches every process; kill reaches one
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, start_new_session=True)
+        proc = start_interruptible(cmd, stdin=subprocess.PIPE)  # CI may run the suite with SIGINT ignored
 
         def feed(proc=proc, part=part) -> None:
             try:
