@@ -213,3 +213,23 @@ def test_a_cascade_left_behind_by_another_model_is_never_read(tmp_path, model):
     (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     other = load_model(folder)
     assert cascade_of(other) is None and unspin.detect(ORIGINAL, model=other).stage == "decoder"
+
+
+def test_the_decoder_verdicts_of_cascade_training_run_in_workers_that_end_quietly(model, heldout_docs, capfd):
+    """``unspin train --workers 2``: the same verdicts as one process, and workers stopped without a
+    traceback (a forked worker once inherited the CLI's SIGTERM handler)."""
+    import signal
+
+    from unspin.cascade.train import decoder_verdicts
+    from unspin.cli import _interrupt
+
+    tasks = [(model, d[k : k + 150]) for d in heldout_docs for k in (0, 150)]
+    assert len(tasks) >= 20  # fewer run in this process, not in workers
+    one = decoder_verdicts(tasks, workers=1)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # as under `unspin train`: SIGTERM stops like Ctrl-C
+    try:
+        runs = [decoder_verdicts(tasks, workers=2) for _ in range(3)]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert all(r == one for r in runs)
+    assert "Traceback" not in capfd.readouterr().err

@@ -4,8 +4,8 @@
 ``kill -9``) and waits for that task forever.  :class:`concurrent.futures.ProcessPoolExecutor`
 instead fails every unfinished task with ``BrokenProcessPool``; :func:`process_pool` turns that
 into :class:`WorkerDied` (one line, exit code 1) and stops the remaining workers, so the run
-ends and the next run of the same command resumes from what was finished.  ``unspin scan`` and
-``unspin trace --workers N`` use it; ``index add --shards N`` has its own writer processes,
+ends and the next run of the same command resumes from what was finished.  ``unspin scan``,
+``unspin trace --workers N`` and ``unspin train`` (the cascade's decoder runs) use it; ``index add --shards N`` has its own writer processes,
 which :mod:`unspin.trace.shards` watches the same way.
 """
 
@@ -25,6 +25,14 @@ class WorkerDied(UnspinError):
     """A worker process stopped without finishing its part (killed, out of memory)."""
 
     exit_code = 1
+
+
+def quiet_worker() -> None:
+    """Signals of a worker process: Ctrl-C (which reaches the whole process group) is left to the
+    driver, which stops the workers; SIGTERM, which the driver stops them with, ends one at once
+    (a forked worker would otherwise inherit the CLI's SIGTERM handler and print a traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def died_message(what: str, exitcode: int | None) -> str:

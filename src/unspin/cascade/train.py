@@ -261,10 +261,11 @@ def decoder_verdicts(tasks: list[tuple[object, str]], workers: int = 1) -> list[
     _MODELS[:] = models
     if workers <= 1 or len(jobs) < 20:
         return [_verdict(j) for j in jobs]
-    import multiprocessing
+    from unspin.pool import process_pool, quiet_worker
 
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(_verdict, jobs, chunksize=4)
+    with process_pool(workers, "fork", "a decoder worker process", "rerun the same command",
+                      initializer=quiet_worker) as pool:
+        return list(pool.map(_verdict, jobs, chunksize=4))
 
 
 _MODELS: list = []

@@ -9,11 +9,10 @@ the next run resumes.
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 
-from unspin.pool import process_pool
+from unspin.pool import process_pool, quiet_worker
 from unspin.scan.options import ScanOptions
 from unspin.scan.record import Shard, ShardResult
 from unspin.scan.shards import cut_shards
@@ -24,8 +23,7 @@ _OPTS: ScanOptions | None = None
 
 def _init_worker(opts: ScanOptions) -> None:
     global _OPTS
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops workers with SIGTERM: die quietly
+    quiet_worker()
     _OPTS = opts
     warm_up(opts)  # a no-op when the driver loaded the model before forking
 

@@ -18,7 +18,6 @@ instead of a text, and comes out as an error record, as does a query :func:`trac
 
 from __future__ import annotations
 
-import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
@@ -28,7 +27,7 @@ from typing import Any
 
 from unspin.errors import InputError, UnspinError
 from unspin.files import files_under
-from unspin.pool import process_pool
+from unspin.pool import process_pool, quiet_worker
 from unspin.trace.api import TraceResult, resolve_index, trace
 from unspin.trace.index import TraceIndex
 
@@ -73,7 +72,7 @@ _worker_index: TraceIndex | None = None
 
 def _open_worker(path: str) -> None:
     global _worker_index
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the driver, which stops the workers
+    quiet_worker()
     _worker_index = TraceIndex.open(path)
 
 
