@@ -13,7 +13,9 @@ and reports, per spun word (one decision per word and document):
   generic features only (LM gains, thesaurus / gloss membership, shared characters,
   frequencies, oddness; no public-table flag), cross-validated with the spun words grouped
   so that a pair is never scored by trees that saw it.  What this cannot reach, no
-  training recipe over these features will.
+  training recipe over these features will;
+* the same ceiling without the context-fit feature (:mod:`unspin.lexicon.vectors`): what
+  reading beyond the trigram's window adds.
 
 Writes bench/results/channel_ceiling_<spinner>.md.
 """
@@ -76,9 +78,10 @@ def decide(rows: list[dict], key: str, n_gold: int) -> list[tuple[float, int, fl
     return out
 
 
-def ceiling(rows: list[dict]) -> None:
-    """Set ``r["cv"]``: grouped cross-validated probability from generic-feature trees."""
-    cols = [k for k, n in enumerate(PAIR_FEATURES) if n not in TABLE_SPECIFIC]
+def ceiling(rows: list[dict], key: str = "cv", leave_out: frozenset[str] = frozenset()) -> None:
+    """Set ``r[key]``: grouped cross-validated probability from generic-feature trees (without the
+    features named in ``leave_out``)."""
+    cols = [k for k, n in enumerate(PAIR_FEATURES) if n not in TABLE_SPECIFIC | leave_out]
     X = np.array([r["x"][cols] for r in rows])
     y = np.array([r["right"] for r in rows])
     groups = np.array([zlib.crc32(r["group"][1].encode()) % 997 for r in rows])  # by spun word: unseen pairs
@@ -87,7 +90,7 @@ def ceiling(rows: list[dict]) -> None:
         clf = HistGradientBoostingClassifier(max_iter=150, max_depth=6, l2_regularization=1.0, random_state=0)
         p[te] = clf.fit(X[tr], y[tr]).predict_proba(X[te])[:, 1]
     for r, v in zip(rows, p, strict=True):
-        r["cv"] = float(v)
+        r[key] = float(v)
 
 
 def main() -> None:
@@ -106,9 +109,11 @@ def main() -> None:
     covered = [g for g in groups.values() if any(r["right"] for r in g)]
     lm_first = sum(max(g, key=lambda r: r["mean_delta"])["right"] for g in covered)
     ceiling(rows)
+    ceiling(rows, "cv_no_fit", frozenset({"context_fit"}))
     table = [("original among the scored hypotheses (LM gain > 0)", "", f"{n_cov / max(n_gold, 1):.3f}", ""),
              ("trigram prefers the original, when covered", "", f"{lm_first / max(len(covered), 1):.3f}", "")]
-    for name, key in (("model p2", "p2"), ("ceiling: generic trees, grouped CV", "cv")):
+    for name, key in (("model p2", "p2"), ("ceiling: generic trees, grouped CV", "cv"),
+                      ("ceiling without context fit", "cv_no_fit")):
         table += [(name, t, f"{p:.3f}", f"{r:.3f} ({n} edits)") for t, n, p, r in decide(rows, key, n_gold)]
     write_table(
         f"channel_ceiling_{args.spinner}.md",

@@ -93,12 +93,12 @@ def scored(model, ev: Evidence, words, ctx) -> list[PairEvidence]:
         if max(h.deltas) > (PUBLIC_MIN_DELTA if h.candidate.sources & _PUBLIC else MIN_DELTA)
         or h.candidate.sources & _TABLE
     ]
-    featurise(hyps, set(words), ev.odd, model)
+    featurise(hyps, set(words), ev.odd, model, words)
     score_pairs(model, hyps, len(words), ctx)
     return hyps
 
 
-def featurise(hyps: list[PairEvidence], present: set[str], odd: dict, model) -> None:
+def featurise(hyps: list[PairEvidence], present: set[str], odd: dict, model, words) -> None:
     originals = public_originals(model)
     means = [sum(h.deltas) / len(h.deltas) for h in hyps]
     top: dict[str, list[float]] = defaultdict(list)
@@ -132,7 +132,13 @@ def featurise(hyps: list[PairEvidence], present: set[str], odd: dict, model) -> 
             for h, r in zip(hyps, ranks, strict=True)
         ]
     ).reshape(len(hyps), 7)
-    X = np.hstack([X, np.clip(extra, -15, 15)])
+    spuns = list(dict.fromkeys(h.spun for h in hyps))
+    fit = np.zeros(len(hyps))
+    if model.vectors is not None:
+        first = {w: next(h.positions for h in hyps if h.spun == w) for w in spuns}
+        fit = model.vectors.context_fit(words, [first[w] for w in spuns], spuns, [h.candidate.word for h in hyps],
+                                        np.array([spuns.index(h.spun) for h in hyps], dtype=np.intp))
+    X = np.hstack([X, np.clip(extra, -15, 15), fit[:, None]])
     for h, row in zip(hyps, X, strict=True):
         h.features = row
 

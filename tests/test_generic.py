@@ -148,6 +148,24 @@ def test_channel_features_carry_gloss_and_part_of_speech(model):
     assert f["gloss"] == 1.0 and f["same_pos"] == 1.0
 
 
+def test_context_fit_reads_the_words_around_the_spun_word(model):
+    """The shipped model carries the word vectors: an original that fits the words around it scores
+    above the spun word, and a candidate that would not fit (a gloss pivot's 训练 for 火车) below."""
+    from unspin.decode.document import analyse
+    from unspin.decode.features import CONTEXT_FIT
+
+    assert model.vectors is not None and len(model.vectors) > 50_000
+
+    def fit(text: str, spun: str, original: str) -> float:
+        hs = analyse(text, model).pairs.get(spun, [])
+        return next(float(h.features[CONTEXT_FIT]) for h in hs if h.candidate.word == original)
+
+    cars = "小米汽车工厂今年交付三十万辆轿车，汽车销量和新能源汽车的产能都在增长。"
+    assert fit(cars, "轿车", "汽车") > 0.05  # 汽车 sits closer than 轿车 to 销量, 新能源, 产能
+    assert fit(cars, "交付", "交给") < -0.05  # handing cars over to nobody: the natural word fits better
+    assert fit("他在车站等了很久，时刻表上的火车一直没有来，乘客们都很着急。", "火车", "训练") < -0.1
+
+
 @pytest.mark.slow
 def test_learning_from_pages_finds_an_unseen_spinners_pairs(model, heldout_docs):
     from unspin.lexicon import public

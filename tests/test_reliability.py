@@ -17,7 +17,7 @@ import pytest
 
 from unspin.cli import main
 from unspin.errors import ModelError
-from unspin.model import DEFAULT_MODEL_DIR, load_model
+from unspin.model import DEFAULT_MODEL_DIR, FORMAT, load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SPUN = ROOT / "examples" / "spun.txt"
@@ -62,7 +62,7 @@ def _model_error(folder: Path) -> str:
 
 def test_shipped_model_is_data_only_and_checksummed():
     meta = json.loads((DEFAULT_MODEL_DIR / "meta.json").read_text(encoding="utf-8"))
-    assert meta["format"] == 2 and "pairs.npz" in meta["files"]
+    assert meta["format"] == FORMAT and "pairs.npz" in meta["files"] and "vectors.npz" in meta["files"]
     assert not list(DEFAULT_MODEL_DIR.glob("*.pkl*"))
     m = load_model()
     assert m.pair_stage1 is not None and m.pair_stage2 is not None and m.doc is not None
@@ -166,7 +166,7 @@ def test_learn_pairs_writes_a_checksummed_copy_and_keeps_partial_folders(tmp_pat
     shutil.rmtree(partial)
     assert main(["learn-pairs", str(ev), "--out", str(out)]) == 0
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
-    assert meta["format"] == 2 and meta["learned"][-1]["pairs_seen"] == 1
+    assert meta["format"] == FORMAT and meta["learned"][-1]["pairs_seen"] == 1
     assert meta["built_with"] and not list(out.glob("*.pkl*"))
     assert any(c.word == "今年" for c in load_model(out).lexicon.candidates("本年"))
 

@@ -8,6 +8,7 @@ from itertools import islice
 import pytest
 
 from unspin.cli import main
+from unspin.model import FORMAT
 from unspin.train import corpora
 from unspin.train.build import is_heldout
 
@@ -29,7 +30,8 @@ def test_train_on_user_corpus_then_restore(user_corpus, tmp_path, capsys):
                  "--max-docs", "70"]) == 0
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
     assert meta["built_with"] == "unspin train --corpus" and meta["documents"] >= 50
-    assert meta["format"] == 2 and set(meta["files"]) >= {"corpus_lm.json.gz", "pairs.npz", "lexicon.tsv.gz"}
+    assert meta["format"] == FORMAT and set(meta["files"]) >= {"corpus_lm.json.gz", "pairs.npz", "lexicon.tsv.gz",
+                                                              "vectors.npz"}  # the base model's vectors
     assert not list(out.glob("*.pkl*"))  # data files only: nothing is pickled
     assert meta["calibration"] is None or len(meta["calibration"]["coef"]) == 3
     capsys.readouterr()

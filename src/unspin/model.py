@@ -8,6 +8,7 @@ A model is a folder of data files (never pickles: a model folder is something us
     corpus_lm.json.gz    optional bigram counted from a user's corpus (unspin train --corpus)
     trained_on.txt.gz    hashes of the documents the classifiers saw (eval never reuses them)
     guard.tsv.gz         the meaning guard: contrast characters and antonym pairs (unspin.lexicon.guard)
+    vectors.npz          word vectors of the context-fit channel feature (unspin.lexicon.vectors)
     cascade.npz          optional first stage of detect and scan (unspin.cascade; ``unspin train --cascade-only``)
 
 Loading checks the format number and every checksum before reading a file; a folder from
@@ -31,6 +32,7 @@ import numpy as np
 from unspin.errors import ModelError
 from unspin.lexicon import Lexicon
 from unspin.lexicon.guard import EMPTY, Guard
+from unspin.lexicon.vectors import ContextVectors
 from unspin.lm import BigramLM, InterpolatedLM, load_kenlm
 from unspin.train.classifier import Trees
 from unspin.train.logistic import Logistic
@@ -58,6 +60,7 @@ class Model:
     meta: dict = field(default_factory=dict)  # provenance kept from meta.json (built_with, learned, ...)
     guard: Guard = EMPTY  # the meaning guard the lexicon was built with (learned pairs pass it too)
     calibration: Logistic | None = None  # length-aware calibration of ``doc`` (unspin.decode.calibration)
+    vectors: ContextVectors | None = None  # the context-fit feature's word vectors (unspin.lexicon.vectors)
 
     @property
     def edit_threshold(self) -> float:
@@ -73,13 +76,15 @@ class Model:
         out.mkdir(parents=True, exist_ok=True)
         source = self.path / CASCADE if self.path is not None else None  # a loaded model keeps its cascade
         cascade = source.read_bytes() if source is not None and source.is_file() else None
-        for name in (*LEGACY_FILES, CORPUS_LM, PAIRS, GUARD, CASCADE, "meta.json"):  # nothing stale survives a rebuild
+        for name in (*LEGACY_FILES, CORPUS_LM, PAIRS, GUARD, VECTORS, CASCADE, "meta.json"):  # nothing stale survives a rebuild
             (out / name).unlink(missing_ok=True)
         if cascade is not None:
             (out / CASCADE).write_bytes(cascade)
         self.lexicon.save(out / LEXICON)
         if self.guard.chars or self.guard.words:
             self.guard.save(out / GUARD)
+        if self.vectors is not None:
+            self.vectors.save(out / VECTORS)
         if isinstance(self.lm, InterpolatedLM):
             self.lm.corpus.save(out / CORPUS_LM)
         stages = {"stage1": self.pair_stage1, "stage2": self.pair_stage2}
@@ -97,12 +102,13 @@ class Model:
         tmp.replace(out / "meta.json")  # last: the checksums vouch for the files written above
 
 
-FORMAT = 2
-"""Model folder format; 1 (``pairs.pkl``, ``corpus_lm.pkl.gz``) is refused."""
+FORMAT = 3
+"""Model folder format; 1 (``pairs.pkl``, ``corpus_lm.pkl.gz``) and 2 (no context-fit feature) are refused."""
 LEXICON, PAIRS, CORPUS_LM, TRAINED_ON = "lexicon.tsv.gz", "pairs.npz", "corpus_lm.json.gz", "trained_on.txt.gz"
 GUARD = "guard.tsv.gz"  # the meaning guard (unspin.lexicon.guard)
+VECTORS = "vectors.npz"  # word vectors of the context-fit feature (unspin.lexicon.vectors)
 CASCADE = "cascade.npz"  # the first stage of detect and scan (unspin.cascade), loaded lazily on first use
-FILES = (LEXICON, "lexicon.bin", PAIRS, CORPUS_LM, TRAINED_ON, GUARD, CASCADE)
+FILES = (LEXICON, "lexicon.bin", PAIRS, CORPUS_LM, TRAINED_ON, GUARD, VECTORS, CASCADE)
 """Every file a model may hold besides meta.json; each one present must be in its checksums."""
 LEGACY_FILES = ("pairs.pkl", "corpus_lm.pkl.gz")
 MAX_META_BYTES = 16 << 20
@@ -243,6 +249,8 @@ def _load(path: str) -> Model:
             corpus = BigramLM.load(current)
         current = p / GUARD
         guard = Guard.load(current) if current.is_file() else EMPTY
+        current = p / VECTORS
+        vectors = ContextVectors.load(current) if current.is_file() else None
         current = p / TRAINED_ON
         trained = frozenset(_read_gzip(current, MAX_META_BYTES).decode().split()) if current.is_file() else frozenset()
     except Exception as exc:  # noqa: BLE001 - a corrupt data file fails in many ways; none is a bug here
@@ -260,7 +268,7 @@ def _load(path: str) -> Model:
         lm = InterpolatedLM(lm, corpus, float(settings.get("corpus_weight", 0.3)))
     extra = {k: v for k, v in meta.items() if k not in _META_KEYS}
     return Model(lexicon, lm, pairs.get("stage1"), pairs.get("stage2"), doc, settings, p, trained, extra, guard,
-                 calibration)
+                 calibration, vectors)
 
 
 def load_model(path: str | Path | None = None) -> Model:

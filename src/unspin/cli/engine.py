@@ -231,7 +231,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     train(args.out, corpus=args.corpus, text_field=args.text_field,
           max_docs=args.max_docs, seed=args.seed, lm_path=args.lm,
           base_lexicon=base.lexicon if base else None, base_guard=base.guard if base else None,
-          families=families, progress=lambda m: print(m, file=sys.stderr))
+          base_vectors=base.vectors if base else None, families=families, progress=lambda m: print(m, file=sys.stderr))
     if args.cascade:
         from unspin.cascade.train import train_cascade, write_cascade
         from unspin.model import load_model

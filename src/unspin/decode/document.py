@@ -34,6 +34,7 @@ from unspin.decode.decision import (
     score_pairs,
     stage2_matrix,
 )
+from unspin.decode.features import CONTEXT_FIT
 from unspin.lexicon import Candidate, Lexicon, Source
 from unspin.result import Result, apply_edits
 from unspin.text.page import body_spans
@@ -243,14 +244,19 @@ def _scored(model, ev: _Evidence, words: list[str], ctx: list[float]) -> list[Pa
         model, ev.entries, word, cand, sums[kept], counts[kept].astype(float), mx[kept], mn[kept],
         np.array([o in present for o in originals], dtype=float), ev.odd_frac, ev.odd_mean,
     )
+    positions: dict[int, list[int]] = {}
+    for j, w in zip(ev.pos, ev.wid.tolist(), strict=True):
+        positions.setdefault(w, []).append(j)
+    if model.vectors is not None:
+        uniq, group = np.unique(word, return_inverse=True)
+        X[:, CONTEXT_FIT] = model.vectors.context_fit(
+            words, [positions[w] for w in uniq.tolist()], [ev.entries[w].word for w in uniq.tolist()], originals,
+            group)
     # each hypothesis's gains, in slot order, and the positions of its word
     order = np.argsort(ev.pid, kind="stable")
     grouped = ev.deltas[order].tolist()
     first = np.zeros(n_pairs + 1, dtype=np.intp)
     np.cumsum(counts, out=first[1:])
-    positions: dict[int, list[int]] = {}
-    for j, w in zip(ev.pos, ev.wid.tolist(), strict=True):
-        positions.setdefault(w, []).append(j)
     hyps = []
     for i, (p, w, c) in enumerate(zip(kept.tolist(), word.tolist(), cand.tolist(), strict=True)):
         e = ev.entries[w]

@@ -22,7 +22,10 @@ PAIR_FEATURES = [
     "gloss", "doubtful", "same_pos",
     # added by the decoder: how odd the spun word reads among all its candidates
     "odd_frac", "odd_mean", "n_candidates_kept", "delta_rank", "freq_rank_spun", "fanout_orig", "fanout_spun",
+    # added by the decoder: how much better the original fits the words around it (unspin.lexicon.vectors)
+    "context_fit",
 ]
+CONTEXT_FIT = PAIR_FEATURES.index("context_fit")
 DOC_FEATURES = [
     "edits_per_100", "sum_p", "max_p", "top3_p", "log_words", "pos_delta_rate",
     "public_per_100", "public_preferred_per_100", "public_preferred_share", "public_originals_per_100",
@@ -33,7 +36,7 @@ _TRUSTED = int(Source.USER | Source.LEARNED)
 
 STATIC = [i for i, name in enumerate(PAIR_FEATURES) if name not in (
     "sum_delta", "max_delta", "mean_delta", "min_delta", "log_n", "margin", "original_present",
-    "odd_frac", "odd_mean", "n_candidates_kept", "delta_rank")]
+    "odd_frac", "odd_mean", "n_candidates_kept", "delta_rank", "context_fit")]
 """Columns that depend on the pair ``spun <- original`` and the model alone (cached per word)."""
 
 

