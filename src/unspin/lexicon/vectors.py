@@ -43,6 +43,7 @@ class ContextVectors:
         norms = np.linalg.norm(mat, axis=1, keepdims=True)
         self.mat = (mat / np.where(norms > 0, norms, 1)).astype(np.float32)
         self.index = {w: i for i, w in enumerate(words)}
+        self._last: tuple | None = None  # (words, vectors, running sums) of the last document
 
     def __len__(self) -> int:
         return len(self.words)
@@ -88,25 +89,38 @@ class ContextVectors:
         of ``words``): the mean over those positions of cos(original, context) - cos(spun, context),
         where context is the mean vector of the other words within :data:`WINDOW`; 0 when either
         word or every context has no vector."""
-        n, d = len(words), self.mat.shape[1]
         out = np.zeros(len(original))
-        if n == 0 or len(original) == 0:
+        if not len(words) or not len(original):
             return out
-        ids = np.array([self.index.get(w, -1) if len(w) > 1 else -1 for w in words], dtype=np.intp)
-        vecs = np.zeros((n, d), dtype=np.float64)
-        known = ids >= 0
-        vecs[known] = self.mat[ids[known]]
-        cum = np.zeros((n + 1, d))
-        np.cumsum(vecs, axis=0, out=cum[1:])
-        means = np.zeros((len(positions), d))
-        for g, pos in enumerate(positions):
-            at = np.asarray(pos, dtype=np.intp)
-            ctx = cum[np.minimum(at + WINDOW + 1, n)] - cum[np.maximum(at - WINDOW, 0)] - vecs[at]
-            norm = np.linalg.norm(ctx, axis=1, keepdims=True)
-            means[g] = (ctx / np.where(norm > 0, norm, 1)).mean(axis=0)
+        vecs, cum = self._sums(words)
+        n = len(words)
+        lens = np.array([len(p) for p in positions], dtype=np.intp)
+        at = np.concatenate([np.asarray(p, dtype=np.intp) for p in positions])
+        ctx = cum[np.minimum(at + WINDOW + 1, n)] - cum[np.maximum(at - WINDOW, 0)] - vecs[at]
+        norm = np.linalg.norm(ctx, axis=1, keepdims=True)
+        ctx /= np.where(norm > 0, norm, 1)
+        starts = np.zeros(len(lens), dtype=np.intp)
+        np.cumsum(lens[:-1], out=starts[1:])
+        means = np.add.reduceat(ctx, starts, axis=0) / lens[:, None]  # per spun word, over its positions
         s_ids = np.array([self.index.get(w, -1) for w in spun], dtype=np.intp)[group]
         o_ids = np.array([self.index.get(w, -1) for w in original], dtype=np.intp)
         ok = (s_ids >= 0) & (o_ids >= 0)
         diff = self.mat[o_ids[ok]].astype(np.float64) - self.mat[s_ids[ok]]
         out[ok] = np.einsum("ij,ij->i", diff, means[group[ok]])
         return out
+
+    def _sums(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each word's vector (0 for a word of one character or none) and their running sums; the
+        last document's are kept, as the decoder's second pass asks for the same words again."""
+        key = tuple(words)
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1], last[2]
+        ids = np.fromiter((self.index.get(w, -1) if len(w) > 1 else -1 for w in key), dtype=np.intp, count=len(key))
+        vecs = np.zeros((len(key), self.mat.shape[1]))
+        known = ids >= 0
+        vecs[known] = self.mat[ids[known]]
+        cum = np.zeros((len(key) + 1, vecs.shape[1]))
+        np.cumsum(vecs, axis=0, out=cum[1:])
+        self._last = (key, vecs, cum)
+        return vecs, cum
