@@ -1,4 +1,5 @@
-"""Listing input folders so that a folder that cannot be read is an error, never an empty input.
+"""Listing input folders so that a folder that cannot be read is an error, never an empty input;
+reading the arrays of a model's ``.npz`` files within a bound.
 
 ``Path.rglob`` skips a folder it may not list (permission denied, an I/O error) without a word,
 so ``scan``, ``index add`` and ``trace`` read such a folder as one holding nothing and exit 0.
@@ -7,6 +8,7 @@ so ``scan``, ``index add`` and ``trace`` read such a folder as one holding nothi
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,3 +42,15 @@ def files_under(folder: str | Path, keep: Callable[[Path], object] = lambda p: T
             if p.is_file() and keep(p):
                 found.append(p)
     return sorted(found)
+
+
+def read_npz(path: str | Path, max_bytes: int) -> dict:
+    """The arrays of an ``.npz`` file (never pickles: ``allow_pickle=False``), refused with
+    ``ValueError`` before reading when they would take more than ``max_bytes`` uncompressed."""
+    import numpy as np
+
+    with zipfile.ZipFile(path) as z:
+        if sum(i.file_size for i in z.infolist()) > max_bytes:
+            raise ValueError(f"over {max_bytes:,} bytes uncompressed")
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}

@@ -22,7 +22,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import zipfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from unspin.errors import ModelError
+from unspin.files import read_npz
 from unspin.lexicon import Lexicon
 from unspin.lexicon.guard import EMPTY, Guard
 from unspin.lexicon.vectors import ContextVectors
@@ -162,11 +162,7 @@ def _read_meta(p: Path) -> dict:
 
 def _load_pairs(path: Path) -> dict[str, Trees]:
     """The pair classifiers in ``pairs.npz`` (arrays only: ``allow_pickle=False``)."""
-    with zipfile.ZipFile(path) as z:
-        if sum(i.file_size for i in z.infolist()) > MAX_PAIRS_BYTES:
-            raise ValueError(f"over {MAX_PAIRS_BYTES:,} bytes uncompressed")
-    with np.load(path, allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files}
+    arrays = read_npz(path, MAX_PAIRS_BYTES)
     stages = {k.split(".", 1)[0] for k in arrays}
     widths = _feature_widths()
     return {s: Trees.from_dict({k.split(".", 1)[1]: a for k, a in arrays.items() if k.startswith(s + ".")},

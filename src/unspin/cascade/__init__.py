@@ -34,11 +34,12 @@ runs the decoder on every document.
 from __future__ import annotations
 
 import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from unspin.files import read_npz
 
 CASCADE_FILE = "cascade.npz"
 FORMAT = 1
@@ -248,11 +249,7 @@ class Cascade:
     @classmethod
     def load(cls, path: str | Path) -> Cascade:
         """Read ``cascade.npz``; a malformed file raises ``ValueError`` (the caller names it)."""
-        with zipfile.ZipFile(path) as z:
-            if sum(i.file_size for i in z.infolist()) > MAX_BYTES:
-                raise ValueError(f"over {MAX_BYTES:,} bytes uncompressed")
-        with np.load(path, allow_pickle=False) as z:
-            a = {k: z[k] for k in z.files}
+        a = read_npz(path, MAX_BYTES)
         if int(a["format"][0]) != FORMAT:
             raise ValueError(f"cascade format {int(a['format'][0])}, this unspin reads {FORMAT}")
         words = bytes(a["words"]).decode("utf-8").split("\n") if len(a["words"]) else []

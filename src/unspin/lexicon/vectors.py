@@ -21,11 +21,12 @@ True
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from unspin.files import read_npz
 
 DIMS = 128
 """Dimensions kept by PCA."""
@@ -71,12 +72,8 @@ class ContextVectors:
     @classmethod
     def load(cls, path: str | Path) -> ContextVectors:
         """Inverse of :meth:`save` (arrays only; :class:`ValueError` for a file that is not one)."""
-        with zipfile.ZipFile(path) as z:
-            if sum(i.file_size for i in z.infolist()) > MAX_BYTES:
-                raise ValueError(f"over {MAX_BYTES:,} bytes uncompressed")
-        with np.load(path, allow_pickle=False) as z:
-            words = z["words"].tobytes().decode("utf-8").split("\n")
-            q = z["vectors"]
+        z = read_npz(path, MAX_BYTES)
+        words, q = z["words"].tobytes().decode("utf-8").split("\n"), z["vectors"]
         if q.dtype != np.int8 or q.ndim != 2 or q.shape[0] != len(words):
             raise ValueError(f"{q.shape} {q.dtype} vectors for {len(words):,} words")
         return cls(words, q.astype(np.float32) / 127)
