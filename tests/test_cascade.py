@@ -57,7 +57,7 @@ def test_the_shipped_cascade_loads_once_and_is_tuned_below_the_threshold(model, 
 
 
 def test_passed_on_documents_get_exactly_the_decoders_result_and_cleared_ones_say_so(model, casc, texts):
-    results = unspin.detect_batch(texts, model=model)
+    results = unspin.detect_batch(texts, model=model, cascade=True)
     stages = [r.stage for r in results]
     assert "cascade" in stages and "decoder" in stages  # it clears some and passes some on
     for text, r in zip(texts, results, strict=True):
@@ -67,13 +67,23 @@ def test_passed_on_documents_get_exactly_the_decoders_result_and_cleared_ones_sa
         else:
             assert r.stage == STAGE and r.label == "natural" and r.edits == [] and r.restored == text
             assert r.spin_probability < casc.cut and r.to_dict()["stage"] == "cascade"
-        assert _same(unspin.detect(text, model=model), r)  # the single call is the same engine call
+        assert _same(unspin.detect(text, model=model, cascade=True), r)  # the single call: the same engine call
 
 
-def test_turning_it_off_gives_the_decoders_result_everywhere(model, texts):
-    off = unspin.detect_batch(texts, model=model, cascade=False)
-    for text, r in zip(texts, off, strict=True):
-        assert r.stage == "decoder" and _same(r, decode(text, model, verdict_only=True))
+def test_off_by_default_for_a_verdict_on_texts_and_on_for_a_crawl(model, texts):
+    """detect, detect_batch and the server read every text with the full decoder unless asked
+    (the cascade clears pages of spinners it never saw); scan, the crawl command, uses it."""
+    from unspin.cli import build_parser
+
+    for off in (unspin.detect_batch(texts, model=model), unspin.detect_batch(texts, model=model, cascade=False)):
+        for text, r in zip(texts, off, strict=True):
+            assert r.stage == "decoder" and _same(r, decode(text, model, verdict_only=True))
+    assert unspin.detect(ORIGINAL, model=model).stage == "decoder"
+    parser = build_parser()
+    assert not parser.parse_args(["detect", "a.txt"]).cascade and parser.parse_args(["detect", "--cascade", "a"]).cascade
+    assert not parser.parse_args(["serve"]).cascade
+    assert parser.parse_args(["scan", "a", "--out", "o"]).cascade and not parser.parse_args(
+        ["scan", "a", "--out", "o", "--no-cascade"]).cascade
     for r in unspin.detect_batch(texts, model=model, mode="restore"):  # restore never uses it
         assert r.stage == "decoder"
 
@@ -97,11 +107,11 @@ def test_it_keeps_the_spun_fixtures_the_decoder_flags(model, casc, heldout_docs,
 
 
 def test_it_stays_off_where_it_cannot_be_trusted(model, casc):
-    assert unspin.detect(ORIGINAL, model=model).stage == "cascade"
+    assert unspin.detect(ORIGINAL, model=model, cascade=True).stage == "cascade"
     # a threshold at or below the cut: a cleared document must never be labelled spun
-    assert unspin.detect(ORIGINAL, model=model, threshold=casc.cut / 2).stage == "decoder"
+    assert unspin.detect(ORIGINAL, model=model, cascade=True, threshold=casc.cut / 2).stage == "decoder"
     # a user lexicon: its pairs are always applied, the cascade never saw them
-    assert unspin.detect(ORIGINAL, model=model, lexicon=[("幼儿园", "托儿所")]).stage == "decoder"
+    assert unspin.detect(ORIGINAL, model=model, cascade=True, lexicon=[("幼儿园", "托儿所")]).stage == "decoder"
 
 
 def test_traditional_text_is_read_as_simplified(model, casc):
@@ -122,14 +132,14 @@ def test_the_cli_detect_says_which_stage_decided(tmp_path, capsys):
 
     (tmp_path / "o.txt").write_text(ORIGINAL, encoding="utf-8")
     (tmp_path / "s.txt").write_text(SPUN, encoding="utf-8")
-    assert main(["detect", str(tmp_path / "o.txt"), str(tmp_path / "s.txt"), "--format", "jsonl"]) == 0
+    assert main(["detect", str(tmp_path / "o.txt"), str(tmp_path / "s.txt"), "--format", "jsonl", "--cascade"]) == 0
     on = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert on[0]["stage"] == "cascade" and on[0]["label"] == "natural" and on[0]["evidence"] == []
     assert "stage" not in on[1]
-    assert main(["detect", str(tmp_path / "o.txt"), str(tmp_path / "s.txt"), "--format", "jsonl", "--no-cascade"]) == 0
-    off = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert main(["detect", str(tmp_path / "o.txt"), str(tmp_path / "s.txt"), "--format", "jsonl"]) == 0
+    off = [json.loads(x) for x in capsys.readouterr().out.splitlines()]  # the default: the decoder reads both
     assert "stage" not in off[0] and off[1] == on[1]
-    assert main(["detect", str(tmp_path / "o.txt")]) == 0
+    assert main(["detect", str(tmp_path / "o.txt"), "--cascade"]) == 0
     assert "(cascade: clearly natural)" in capsys.readouterr().out
 
 
@@ -159,7 +169,7 @@ def test_the_server_detect_uses_the_same_engine_call(model):
 
     from unspin.server.app import create_app
 
-    with TestClient(create_app(model=model)) as client:
+    with TestClient(create_app(model=model, cascade=True)) as client:
         on = client.post("/v1/detect", json={"text": ORIGINAL}).json()
         spun = client.post("/v1/detect", json={"text": SPUN}).json()
         low = client.post("/v1/detect", json={"text": ORIGINAL, "threshold": 0.0}).json()
@@ -182,7 +192,8 @@ def test_a_corrupt_cascade_file_is_refused_with_one_line(tmp_path, model):
     meta["files"] = {n: _sha256(folder / n) for n in FILES if (folder / n).is_file()}
     (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     (tmp_path / "o.txt").write_text(ORIGINAL, encoding="utf-8")
-    assert main(["detect", str(tmp_path / "o.txt"), "--model", str(folder)]) == 3
+    assert main(["detect", str(tmp_path / "o.txt"), "--model", str(folder), "--cascade"]) == 3
+    assert main(["detect", str(tmp_path / "o.txt"), "--model", str(folder)]) == 0  # off by default: not read
     assert main(["detect", str(tmp_path / "o.txt"), "--model", str(folder), "--no-cascade"]) == 0
 
 
@@ -212,7 +223,7 @@ def test_a_cascade_left_behind_by_another_model_is_never_read(tmp_path, model):
     del meta["files"]["cascade.npz"]  # `cp build/model/* ...` of a model trained --no-cascade over this one
     (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     other = load_model(folder)
-    assert cascade_of(other) is None and unspin.detect(ORIGINAL, model=other).stage == "decoder"
+    assert cascade_of(other) is None and unspin.detect(ORIGINAL, model=other, cascade=True).stage == "decoder"
 
 
 def test_the_decoder_verdicts_of_cascade_training_run_in_workers_that_end_quietly(model, heldout_docs, capfd):

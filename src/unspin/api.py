@@ -70,17 +70,18 @@ def restore(
 
 def detect(
     text: str, model: Model | str | Path | None = None, keep: KeepArg = None, lexicon: LexiconArg = None,
-    *, cascade: bool = True, threshold: float = DEFAULT_THRESHOLD,
+    *, cascade: bool = False, threshold: float = DEFAULT_THRESHOLD,
 ) -> Result:
     """Score how likely ``text`` is spun; the result also carries the evidence edits.
 
     Cheaper than :func:`restore` on clear cases: the second (restored-context) pass runs
-    only when the first leaves the verdict in doubt, so the edits may be fewer.  With
-    ``cascade`` (the default) a cheap first stage (:mod:`unspin.cascade`) reads the text
-    first and clears it when it is clearly natural: the result then has ``stage ==
-    "cascade"``, the cascade's (low) probability and no edits; every other text gets exactly
-    the full decoder's result.  ``cascade=False`` always runs the decoder.  ``threshold`` is
-    the result's label threshold (the cascade never clears at a threshold at or below its cut).
+    only when the first leaves the verdict in doubt, so the edits may be fewer.  The full
+    decoder reads every text by default; with ``cascade=True`` a cheap first stage
+    (:mod:`unspin.cascade`, for corpora) reads the text first and clears it when it looks
+    clearly natural: the result then has ``stage == "cascade"``, the cascade's (low)
+    probability and no edits.  The cascade knows spin by the words spinner tables write, so
+    it clears some texts of spinners it never saw (docs/cascade.md).  ``threshold`` is the
+    result's label threshold (the cascade never clears at a threshold at or below its cut).
 
     Raises :class:`unspin.InputError` for empty or non-Chinese text.
     """

@@ -34,7 +34,7 @@ def analyse_many(
     lexicon: Lexicon | None = None,
     *,
     mode: Literal["detect", "restore"] = "detect",
-    cascade: bool = True,
+    cascade: bool = False,
     threshold: float = DEFAULT_THRESHOLD,
     decoder: Callable[[str], Result] | None = None,
     catch: tuple[type[BaseException], ...] = (InputError,),
@@ -95,7 +95,7 @@ def detect_batch(
     threshold: float = DEFAULT_THRESHOLD,
     skip_errors: bool = False,
     mode: Literal["detect", "restore"] = "detect",
-    cascade: bool = True,
+    cascade: bool = False,
 ) -> list[Result | None]:
     """:func:`unspin.detect` (or with ``mode="restore"``, :func:`unspin.restore`) of each text, in order.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from unspin.cli.common import add_command, add_model_options, probability
+from unspin.cli.common import add_cascade_options, add_command, add_model_options, probability
 from unspin.result import DEFAULT_THRESHOLD
 
 
@@ -38,9 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--evidence", type=int, default=5, metavar="N",
                    help="distinct evidence pairs per record (default 5)")
     p.add_argument("--restore", action="store_true", help="add the restored text to each record")
-    p.add_argument("--no-cascade", dest="cascade", action="store_false",
-                   help="run the full decoder on every document (default: a cheap first stage clears the "
-                        "clearly natural ones; their records say \"stage\": \"cascade\")")
+    add_cascade_options(p, default=True, what="document")
     p.add_argument("--drop-above", type=probability, metavar="P", help="with --clean-out: leave out documents above P")
     p.add_argument("--clean-out", metavar="FILE", help="write the corpus without the documents above P")
     p.add_argument("--rejects", metavar="FILE", help="bad records with reasons (default: OUT.rejects.jsonl)")

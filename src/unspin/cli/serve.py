@@ -7,7 +7,7 @@ import os
 import sys
 import threading
 
-from unspin.cli.common import add_command, at_least_one, port, seconds
+from unspin.cli.common import add_cascade_options, add_command, at_least_one, port, seconds
 from unspin.server import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S
 
 
@@ -29,9 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"largest request body (default {DEFAULT_MAX_BYTES:,})")
     p.add_argument("--timeout", type=seconds, default=DEFAULT_TIMEOUT_S,
                    help=f"seconds per request before 503 (default {DEFAULT_TIMEOUT_S:g})")
-    p.add_argument("--no-cascade", dest="cascade", action="store_false",
-                   help="/v1/detect runs the full decoder on every text (default: a cheap first stage "
-                        "clears the clearly natural ones)")
+    add_cascade_options(p, default=False, what="text of /v1/detect")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn's log level (default info)")
     p.set_defaults(func=cmd_serve)
@@ -43,7 +41,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from unspin.server.app import ENV
 
     settings = {"model": args.model, "index": args.index, "max_bytes": args.max_bytes, "timeout_s": args.timeout,
-                "cascade": None if args.cascade else "0"}
+                "cascade": "1" if args.cascade else "0"}
     for key, value in settings.items():  # every worker process builds its app from these
         if value is not None:
             os.environ[ENV[key]] = str(value)

@@ -36,7 +36,7 @@ def create_app(
     index: Tracer | str | Path | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout_s: float = DEFAULT_TIMEOUT_S,
-    cascade: bool = True,
+    cascade: bool = False,
 ) -> FastAPI:
     """Build the app; the model (default: built-in), its cascade (``/v1/detect``'s first stage, off
     with ``cascade=False``) and the index (folder or :class:`Tracer`) load now, once per worker."""
@@ -70,5 +70,5 @@ def app_from_env() -> FastAPI:
         index=get(ENV["index"]) or None,
         max_bytes=int(get(ENV["max_bytes"]) or DEFAULT_MAX_BYTES),
         timeout_s=float(get(ENV["timeout_s"]) or DEFAULT_TIMEOUT_S),
-        cascade=get(ENV["cascade"]) != "0",
+        cascade=get(ENV["cascade"]) == "1",
     )
