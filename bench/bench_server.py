@@ -1,12 +1,13 @@
 """HTTP API and web page speed: ``unspin serve --workers 2`` under load, and the page in chromium.
 
     .venv/bin/python bench/bench_server.py [--requests 1000] [--concurrency 2,4,8] [--page-runs 10]
-        [--spun-share 0.5] [--out bench/results/server.md]
+        [--spun-share 0.5] [--cascade] [--out bench/results/server.md]
 
 1. Starts ``unspin serve --workers 2`` on a free localhost port and drives POST /v1/detect
    with 1,000-character documents (held-out registry text, ``--spun-share`` of them spun: half
    by default; 0.1 is a crawl's mix, where detect's cascade clears most documents) from an
-   asyncio/httpx load generator on the same machine: requests/s, p50/p90/p99 latency.
+   asyncio/httpx load generator on the same machine: requests/s, p50/p90/p99 latency;
+   ``--cascade`` starts the server with detect's cheap first stage (off by default).
 2. Loads the page in Debian's chromium, pastes a 3,000-character spun article, and times
    the Analyze click until the analysis is drawn.
 Writes bench/results/server.md (``--out``).  Only localhost is contacted; every loop is bounded.
@@ -71,21 +72,22 @@ async def load(url: str, docs: list[str], total: int, concurrency: int) -> dict:
             "p50": q[49], "p90": q[89], "p99": q[98], "max": max(latencies)}
 
 
-def bench_api(docs: list[str], total: int, levels: list[int], workers: int) -> list[dict]:
+def bench_api(docs: list[str], total: int, levels: list[int], workers: int, cascade: bool = False) -> list[dict]:
     from unspin.server.testing import serve_in_subprocess
 
-    with serve_in_subprocess("--workers", str(workers), "--log-level", "warning") as url:
+    flags = ["--cascade"] if cascade else []
+    with serve_in_subprocess("--workers", str(workers), "--log-level", "warning", *flags) as url:
         asyncio.run(load(url, docs, 60, 4))  # warm up both workers
         return [asyncio.run(load(url, docs, total, c)) for c in levels]
 
 
-def cpu_per_request(docs: list[str]) -> float:
+def cpu_per_request(docs: list[str], cascade: bool = False) -> float:
     """CPU ms one /v1/detect costs in-process (app + engine + test client), free of other jobs' load."""
     from fastapi.testclient import TestClient
 
     from unspin.server import create_app
 
-    client = TestClient(create_app())
+    client = TestClient(create_app(cascade=cascade))
     for d in docs[:5]:
         client.post("/v1/detect", json={"text": d})
     t = time.process_time()
@@ -126,7 +128,7 @@ def bench_page(article: str, runs: int) -> list[float] | None:
 
 
 def report(rows: list[dict], cpu_ms: float, page: list[float] | None, workers: int, chars: int,
-           spun_share: float) -> str:
+           spun_share: float, cascade: bool = False) -> str:
     load1 = os.getloadavg()[0]
     lines = [
         "# unspin serve: HTTP API and web page",
@@ -136,7 +138,7 @@ def report(rows: list[dict], cpu_ms: float, page: list[float] | None, workers: i
         "(asyncio + httpx) runs on the same cores as the server.",
         "",
         f"## POST /v1/detect, {chars:,}-character documents ({spun_share:.0%} spun), "
-        f"`unspin serve --workers {workers}`",
+        f"`unspin serve --workers {workers}{' --cascade' if cascade else ''}`",
         "",
         "Targets (issue 16): ≥ 100 requests/s, p99 ≤ 200 ms.",
         "",
@@ -163,14 +165,15 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--page-runs", type=int, default=10)
     ap.add_argument("--spun-share", type=float, default=0.5, help="share of the documents spun (default 0.5)")
+    ap.add_argument("--cascade", action="store_true", help="serve --cascade (the first stage clears natural texts)")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     docs = make_docs(1000, 60, seed=3, spun_share=args.spun_share)
     article = make_docs(3000, 1, seed=4)[0]
-    rows = bench_api(docs, args.requests, [int(c) for c in args.concurrency.split(",")], args.workers)
-    cpu_ms = cpu_per_request(docs)
+    rows = bench_api(docs, args.requests, [int(c) for c in args.concurrency.split(",")], args.workers, args.cascade)
+    cpu_ms = cpu_per_request(docs, args.cascade)
     page = bench_page(article, args.page_runs)
-    text = report(rows, cpu_ms, page, args.workers, 1000, args.spun_share)
+    text = report(rows, cpu_ms, page, args.workers, 1000, args.spun_share, args.cascade)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)
