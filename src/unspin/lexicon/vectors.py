@@ -41,8 +41,10 @@ class ContextVectors:
 
     def __init__(self, words: list[str], mat: np.ndarray) -> None:
         self.words = words
-        norms = np.linalg.norm(mat, axis=1, keepdims=True)
-        self.mat = (mat / np.where(norms > 0, norms, 1)).astype(np.float32)
+        mat = np.array(mat, dtype=np.float32)  # a copy, normalised in place
+        norms = np.sqrt(np.einsum("ij,ij->i", mat, mat))
+        mat /= np.where(norms > 0, norms, 1)[:, None]
+        self.mat = mat
         self.index = {w: i for i, w in enumerate(words)}
         self._last: tuple | None = None  # (words, vectors, running sums) of the last document
 
@@ -76,7 +78,7 @@ class ContextVectors:
         words, q = z["words"].tobytes().decode("utf-8").split("\n"), z["vectors"]
         if q.dtype != np.int8 or q.ndim != 2 or q.shape[0] != len(words):
             raise ValueError(f"{q.shape} {q.dtype} vectors for {len(words):,} words")
-        return cls(words, q.astype(np.float32) / 127)
+        return cls(words, q)  # the int8 scale goes with the normalisation
 
     def context_fit(
         self, words: Sequence[str], positions: Sequence[Sequence[int]], spun: Sequence[str],
