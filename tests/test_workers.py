@@ -101,15 +101,17 @@ def index(tmp_path) -> Path:
 def test_trace_queries_end_when_a_worker_is_killed(tmp_path, index):
     queries = _jsonl(tmp_path / "q.jsonl", 600)
     cmd = [*UNSPIN, "trace", "--queries", str(queries), "--index", str(index), "--format", "jsonl", "--workers", "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    first = proc.stdout.readline()  # the workers are tracing
-    assert first.startswith('{"id": "d0"'), first + proc.communicate()[1]
+    # unbuffered bytes: a buffered readline would read ahead lines that communicate() then never sees
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    first = proc.stdout.readline().decode()  # the workers are tracing
+    assert first.startswith('{"id": "d0"'), first + proc.communicate()[1].decode()
     _workers(proc)[0].send_signal(signal.SIGKILL)
-    out, err = _ends(proc)
+    out, err = (x.decode() for x in _ends(proc))
     assert proc.returncode == 1 and "a trace worker process was killed" in err, err
     _one_line(err)
     lines = [first, *out.splitlines()]
-    assert len(lines) < 600 and all(json.loads(x)["id"] == f"d{i}" for i, x in enumerate(lines))  # in order
+    ids = [json.loads(x)["id"] for x in lines]
+    assert len(lines) < 600 and ids == [f"d{i}" for i in range(len(ids))], ids  # in order, none lost
 
 
 def test_index_add_shards_ends_when_a_writer_is_killed_and_a_rerun_resumes(tmp_path):
