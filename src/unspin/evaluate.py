@@ -44,7 +44,7 @@ from unspin.decode.document import alters_word, analyse
 from unspin.lexicon import Source, public, sources
 from unspin.model import Model, load_model, text_hash
 from unspin.result import DEFAULT_THRESHOLD
-from unspin.spin import Spun, Swap, choose_table, random_table, spin
+from unspin.spin import choose_table, random_table, spin, spin_span
 from unspin.text.segment import word_freq
 from unspin.train import corpora
 from unspin.train.build import is_heldout
@@ -238,9 +238,7 @@ def _spin_doc(sp: Spinner, doc: str, i: int, r: float, seed: int):
     lines = doc.split("\n")
     k = len(lines) // 2
     start = sum(len(x) + 1 for x in lines[:k])
-    part = spin(lines[k], table, r, seed=seed, mode=sp.mode)
-    text = "\n".join([*lines[:k], part.text, *lines[k + 1 :]])
-    return Spun(text, [Swap(w.start + start, w.end + start, w.spun, w.original) for w in part.swaps])
+    return spin_span(doc, start, start + len(lines[k]), table, r, seed=seed, mode=sp.mode)
 
 
 def coverage(model: Model, swaps) -> float | None:

@@ -110,3 +110,17 @@ def spin(text: str, table: dict[str, str], r: float, seed: int, mode: str = "wor
             out.append(unit)
             pos += len(unit)
     return Spun("".join(out), swaps)
+
+
+def spin_span(text: str, start: int, end: int, table: dict[str, str], r: float, seed: int,
+              mode: str = "words") -> Spun:
+    """:func:`spin` of ``text[start:end]`` only, the rest of ``text`` kept (a page spun in one part);
+    the swaps' offsets are in the whole text.
+
+    >>> s = spin_span("比较大，比较小", 4, 7, {"比较": "比力"}, r=1.0, seed=0, mode="chars")
+    >>> s.text, [(w.start, w.end) for w in s.swaps]
+    ('比较大，比力小', [(4, 6)])
+    """
+    part = spin(text[start:end], table, r, seed=seed, mode=mode)
+    return Spun(text[:start] + part.text + text[end:],
+                [Swap(w.start + start, w.end + start, w.spun, w.original) for w in part.swaps])

@@ -85,7 +85,7 @@ def static_table(model) -> tuple[list[str], np.ndarray]:
 def documents(model, seed: int = 13, n_docs: int = 4000, families: tuple[str, ...] | None = None,
               corpus: list[str] | None = None, text_field: str = "text") -> list[Doc]:
     """Training documents, half of them spun (see module docstring, step 1)."""
-    from unspin.spin import Spun, Swap, spin
+    from unspin.spin import spin, spin_span
     from unspin.train import corpora
     from unspin.train.build import FAMILIES, _interleave, is_heldout, training_tables
 
@@ -114,9 +114,7 @@ def documents(model, seed: int = 13, n_docs: int = 4000, families: tuple[str, ..
         if part != "c" and local.random() < PARTIAL_SHARE:  # a spinner at work on one part of the page
             size = int(len(text) * local.uniform(0.15, 0.4))
             start = local.randrange(max(len(text) - size, 1))
-            piece = spin(text[start : start + size], table, r=r, seed=i, mode=mode)
-            s = Spun(text[:start] + piece.text + text[start + size :],
-                     [Swap(w.start + start, w.end + start, w.spun, w.original) for w in piece.swaps])
+            s = spin_span(text, start, start + size, table, r=r, seed=i, mode=mode)
         else:
             s = spin(text, table, r=r, seed=i, mode=mode)
         if s.swaps:
