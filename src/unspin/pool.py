@@ -5,8 +5,9 @@
 instead fails every unfinished task with ``BrokenProcessPool``; :func:`process_pool` turns that
 into :class:`WorkerDied` (one line, exit code 1) and stops the remaining workers, so the run
 ends and the next run of the same command resumes from what was finished.  ``unspin scan``,
-``unspin trace --workers N`` and ``unspin train`` (the cascade's decoder runs) use it; ``index add --shards N`` has its own writer processes,
-which :mod:`unspin.trace.shards` watches the same way.
+``unspin trace --workers N`` and ``unspin train`` (the cascade's decoder runs) use it;
+``index add --shards N`` has its own writer processes, which :mod:`unspin.trace.shards` watches
+the same way.
 """
 
 from __future__ import annotations

@@ -436,7 +436,8 @@ def _read_document_file(p: Path, fields: _Fields, root: Path) -> Iterator[Record
 
 def _jsonl_documents(p: Path, fields: _Fields, max_line: int) -> Iterator[Record]:
     """Records of a JSONL file; a bad line is a problem record, a truncated file ends with one."""
-    n, name = 0, "stdin" if str(p) == STDIN else p.name
+    stdin = str(p) == STDIN
+    n, name = 0, "stdin" if stdin else p.name
     try:
         for n, line, _ in json_lines(p, max_line):  # noqa: B007 - n used below
             where = f"{name}:{n}"
@@ -446,7 +447,8 @@ def _jsonl_documents(p: Path, fields: _Fields, max_line: int) -> Iterator[Record
                 rec, _, detail = json_object(line)
                 yield _json_document(rec, where, fields) if rec is not None else Record(where, None, detail)
     except corrupt_errors() as exc:
-        yield Record(f"{name}:{n + 1}", None, f"cannot read {name} past line {n}: {exc}")
+        yield Record(f"{name}:{n + 1}", None,
+                     f"cannot read {'standard input' if stdin else p} past line {n}: {exc}")
 
 
 def _json_document(rec: dict, where: str, fields: _Fields) -> Record:

