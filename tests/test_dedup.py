@@ -103,6 +103,7 @@ def test_resume_after_an_interruption_gives_the_same_result(run, tmp_path, monke
                         progress=False, spin=False)
     monkeypatch.setattr(dr, "check", dying)
     monkeypatch.setattr(dr, "BATCH", 8)
+    monkeypatch.setattr(dr, "STRETCH", 1)
     with pytest.raises(KeyboardInterrupt):
         dedup(opts)
     parts = tmp_path / "o.jsonl.parts"
@@ -154,6 +155,60 @@ def test_verification_links_spun_copies_not_the_same_template_with_other_numbers
     renumbered = text.translate({ord(c): digits[(i + 3) % 10 + 10 * (i // 10)] for i, c in enumerate(digits)})
     c = check(0, 1, text, renumbered, fp)
     assert c.forward.coverage > 0.5 and not c.link
+
+
+def test_docstring_examples():
+    import doctest
+
+    from unspin.dedup import candidates, verify
+
+    for module in (candidates, verify):
+        assert doctest.testmod(module).failed == 0
+
+
+def test_verification_order_and_reading_cache_keep_the_checks():
+    """Pairs grouped by candidate component, documents read once: the same checks as reading each pair
+    afresh; a pair is skipped only when two earlier links hold its documents together."""
+    import numpy as np
+
+    from unspin.dedup.candidates import components, grouped
+    from unspin.dedup.run import verify_batch
+    from unspin.dedup.verify import Views, check
+    from unspin.lexicon import sources
+    from unspin.spin import random_table, spin
+    from unspin.trace.fingerprint import default_fingerprinter
+    from unspin.train.corpora import documents, peoples_daily
+
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 60, 80), rng.integers(0, 60, 80)
+    labels = components(a, b, 60)
+    uf = __import__("unspin.dedup.cluster", fromlist=["UnionFind"]).UnionFind(60)
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        uf.union(x, y)
+    assert labels.tolist() == [uf.find(i) for i in range(60)]
+    order, comp = grouped(a, b, 60)
+    assert sorted(order.tolist()) == list(range(80)) and comp.tolist() == labels[a[order]].tolist()
+    runs = [c for k, c in enumerate(comp.tolist()) if k == 0 or c != comp[k - 1]]
+    assert len(runs) == len(set(runs))  # each component's pairs together
+
+    fp, _ = default_fingerprinter()
+    base = list(documents(peoples_daily(), seed=9, min_chars=600, max_chars=1200))[:2]
+    table = random_table(sources.cilin(), seed=4, coverage=0.8)
+    texts = [base[0]] + [spin(base[0], table, r, k).text for k, r in enumerate((0.3, 0.5, 0.7))] + [base[1]]
+
+    class Store:
+        def text(self, n):
+            return texts[n]
+
+    pairs = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3), (0, 4), (1, 4)]
+    rows = verify_batch(pairs, Store(), fp, Views(fp, 8))
+    fresh = {frozenset(p): check(*p, texts[p[0]], texts[p[1]], fp) for p in pairs}
+    got = {frozenset(r[:2]) for r in rows}
+    assert frozenset((2, 3)) not in got and len(got) == 7  # 2 and 3 are linked to 0 and 1: not verified
+    for r in rows:
+        c = fresh[frozenset(r[:2])]
+        assert r[2][:4] == [c.forward.coverage, c.forward.similarity, c.forward.raw_similarity, c.forward.numbers]
+    assert [fresh[frozenset(p)].link for p in pairs[:5]] == [True] * 5 and not fresh[frozenset((0, 4))].link
 
 
 def test_keep_rule_and_dates():

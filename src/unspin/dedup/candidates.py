@@ -101,3 +101,43 @@ def candidate_pairs(sig: Signatures, max_df: int = MAX_DF, min_shared: int = MIN
     order = np.lexsort((out.b, out.a, -out.score))
     out.a, out.b, out.shared = out.a[order], out.b[order], out.shared[order]
     return out
+
+
+def components(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Connected components of the graph on ``0..n-1`` with edges ``(a[k], b[k])``: each node's label is
+    the smallest node of its component (min-label propagation with pointer jumping, in numpy).
+
+    >>> components(np.array([3, 1]), np.array([1, 0]), 5).tolist()
+    [0, 0, 2, 0, 4]
+    """
+    labels = np.arange(n, dtype=np.int64)
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    while True:
+        low = np.minimum(labels[a], labels[b])
+        new = labels.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]  # jump: a node takes its label's label
+        while not np.array_equal(new, new[new]):
+            new = new[new]
+        if np.array_equal(new, labels):
+            return labels
+        labels = new
+
+
+def grouped(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(order, component)``: an order of the pairs ``(a[k], b[k])`` (given best first) that keeps each
+    component of the candidate graph together, components in the order of their best pair and pairs
+    best first inside; and each pair's component label, in that order.  Verified this way, a
+    component's pairs meet in one batch: one reading of each document serves all its pairs, and a
+    pair its batch has already joined is not verified.
+
+    >>> order, comp = grouped(np.array([0, 2, 0]), np.array([1, 3, 4]), 5)
+    >>> order.tolist(), comp.tolist()
+    ([0, 2, 1], [0, 0, 2])
+    """
+    label = components(a, b, n)[np.asarray(a, dtype=np.int64)]
+    first = np.full(n, len(label), dtype=np.int64)
+    np.minimum.at(first, label, np.arange(len(label)))
+    order = np.lexsort((np.arange(len(label)), first[label]))
+    return order, label[order]

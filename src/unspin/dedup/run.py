@@ -32,10 +32,10 @@ from typing import Any
 
 import numpy as np
 
-from unspin.dedup.candidates import Candidates, candidate_pairs
+from unspin.dedup.candidates import Candidates, candidate_pairs, grouped
 from unspin.dedup.cluster import Member, UnionFind, choose_kept, cluster, date_key, relation
 from unspin.dedup.store import Signatures, Store, sign_batch, write_shard
-from unspin.dedup.verify import COVER, Check, Side, check
+from unspin.dedup.verify import COVER, Check, Side, Views, check
 from unspin.errors import InputError
 from unspin.scan.options import ScanOptions, output_format
 from unspin.scan.readers import input_kind, read
@@ -381,12 +381,17 @@ def sign_phase(opts: DedupOptions, fp, summary: DedupSummary, rejects: list[dict
 MIN_SCORE = 0.08
 """Least share of the smaller document's informative ids a candidate pair must share to be verified."""
 BATCH = 512
-"""Pairs per verification batch."""
+"""Pairs per verification batch (more while one component of the candidate graph goes on, up to
+:data:`STRETCH` times as many: see :func:`unspin.dedup.candidates.grouped`)."""
+STRETCH = 4
+VIEWS = 256
+"""Documents whose reading a verifying process keeps (:class:`unspin.dedup.verify.Views`)."""
 LAG = 8
 """A batch leaves out pairs already joined by the links of the batches up to ``LAG`` before it (so
 the pairs verified do not depend on timing, workers or engine)."""
 
 _store: Store | None = None
+_views: Views | None = None
 
 
 def _open_store(folder: str, shard_size: int, count: int, fp) -> None:
@@ -397,11 +402,30 @@ def _open_store(folder: str, shard_size: int, count: int, fp) -> None:
     _store, _fp = Store(Path(folder), shard_size, count), fp
 
 
-def verify_batch(pairs: list[tuple[int, int]], store: Store | None = None, fp=None) -> list[list]:
-    """Checks of a batch of pairs, as JSON-ready rows."""
+def verify_batch(pairs: list[tuple[int, int]], store: Store | None = None, fp=None,
+                 views: Views | None = None) -> list[list]:
+    """Checks of a batch of pairs, as JSON-ready rows.  A pair whose documents are both linked to two
+    documents of the batch's earlier links is not verified (no row): they belong together whichever
+    one document is taken away, which is all the clusters need (a stitched page's sources must be
+    joined without the page, :func:`unspin.dedup.cluster.stitched_pages`)."""
+    global _views
     store, fp = store or _store, fp or _fp
     assert store is not None
-    return [_row(check(i, j, store.text(i), store.text(j), fp)) for i, j in pairs]
+    if views is None:
+        if _views is None or _views.fp is not fp:
+            _views = Views(fp, VIEWS)
+        views = _views
+    linked: dict[int, set[int]] = {}
+    rows = []
+    for i, j in pairs:
+        if len(linked.get(i, set()) & linked.get(j, set())) >= 2:
+            continue
+        c = check(i, j, store.text(i), store.text(j), fp, views)
+        if c.link and c.forward.coverage >= COVER:
+            linked.setdefault(i, set()).add(j)
+            linked.setdefault(j, set()).add(i)
+        rows.append(_row(c))
+    return rows
 
 
 def _verify_job(job: tuple[list[tuple[int, int]]]) -> list[list]:
@@ -412,10 +436,10 @@ class _RayVerify:
     """Body of a Ray actor: opens the work folder's shards, verifies batches."""
 
     def __init__(self, folder: str, shard_size: int, count: int, fp) -> None:
-        self.store, self.fp = Store(Path(folder), shard_size, count), fp
+        self.store, self.fp, self.views = Store(Path(folder), shard_size, count), fp, Views(fp, VIEWS)
 
     def run(self, pairs: list[tuple[int, int]]) -> list[list]:
-        return verify_batch(pairs, self.store, self.fp)
+        return verify_batch(pairs, self.store, self.fp, self.views)
 
 
 def _side_row(s: Side | None) -> list | None:
@@ -437,14 +461,16 @@ def _check(row: list) -> Check:
 
 
 def verify_phase(opts: DedupOptions, store: Store, cand: Candidates, fp, bar) -> list[Check]:
-    """Verify the candidate pairs above :data:`MIN_SCORE`, best first, in batches of :data:`BATCH` (see
-    :data:`LAG`); each batch's checks are saved to ``verify/`` (a rerun reads them back)."""
+    """Verify the candidate pairs above :data:`MIN_SCORE`, one component of the candidate graph after another
+    and best first inside (:func:`~unspin.dedup.candidates.grouped`), in batches of about :data:`BATCH`
+    (see :data:`LAG`); each batch's checks are saved to ``verify/`` (a rerun reads them back)."""
     from collections import deque
 
     folder = opts.work / "verify"
     folder.mkdir(exist_ok=True)
     keep = cand.score >= MIN_SCORE
-    a, b = cand.a[keep].tolist(), cand.b[keep].tolist()
+    order, comp = grouped(cand.a[keep], cand.b[keep], store.count)
+    a, b, comp = cand.a[keep][order].tolist(), cand.b[keep][order].tolist(), comp.tolist()
     uf = UnionFind(store.count)
     results: list[list[Check]] = []
     pending: deque = deque()  # (batch number, handle) in flight
@@ -468,7 +494,7 @@ def verify_phase(opts: DedupOptions, store: Store, cand: Candidates, fp, bar) ->
                     if c.link and c.forward.coverage >= COVER:
                         uf.union(c.small, c.large)
             job = []
-            while nxt < len(a) and len(job) < BATCH:
+            while nxt < len(a) and (len(job) < BATCH or (comp[nxt] == comp[nxt - 1] and len(job) < STRETCH * BATCH)):
                 i, j = a[nxt], b[nxt]
                 nxt += 1
                 if uf.find(i) != uf.find(j):

@@ -31,10 +31,11 @@ it is a stitched page (:mod:`unspin.dedup.cluster`).
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from unspin.text.decode import han_count
-from unspin.trace.align import align, sentences
+from unspin.trace.align import Sentence, SourceView, align, sentences
 from unspin.trace.api import MIN_REST_CHARS
 
 COVER = 0.9
@@ -87,20 +88,65 @@ class Side:
         return self.evidence() and self.chars >= PART_CHARS and kept_text
 
 
-def side(query: str, source: str, fp) -> Side:
-    """How much of ``query`` document ``source`` explains."""
-    q = sentences(query, fp)
+@dataclass(frozen=True, slots=True)
+class View:
+    """A document read once for verification: its sentences (as a query) and its :class:`SourceView`."""
+
+    text: str
+    sentences: list[Sentence]
+    source: SourceView
+    han: list[int]
+    """Chinese characters of each sentence."""
+    tokens: frozenset[str]
+    """Digit and Latin tokens of the whole text."""
+
+    @classmethod
+    def of(cls, text: str, fp) -> View:
+        sents = sentences(text, fp)
+        return cls(text, sents, SourceView(text, fp, sents), [han_count(text[s.start : s.end]) for s in sents],
+                   frozenset(_TOKEN.findall(text)))
+
+
+class Views:
+    """The :class:`View` of the last ``size`` documents asked for, by number: a document is verified
+    against several others (its cluster's members), and reading it is most of a check's cost.
+
+    >>> from unspin.trace.fingerprint import Fingerprinter
+    >>> views = Views(Fingerprinter(frozenset(), k=2), size=1)
+    >>> views.get(0, "甲乙丙。") is views.get(0, "甲乙丙。"), len(views)
+    (True, 1)
+    """
+
+    def __init__(self, fp, size: int = 512) -> None:
+        self.fp, self.size = fp, size
+        self._views: OrderedDict[int, View] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+    def get(self, num: int, text: str) -> View:
+        v = self._views.get(num)
+        if v is None:
+            v = self._views[num] = View.of(text, self.fp)
+            if len(self._views) > self.size:
+                self._views.popitem(last=False)
+        else:
+            self._views.move_to_end(num)
+        return v
+
+
+def side(query_view: View, source_view: View, fp) -> Side:
+    """How much of one document (``query_view``) another (``source_view``) explains."""
+    q, query, han = query_view.sentences, query_view.text, query_view.han
     if not q:
         return Side()
-    al = align(q, source, fp, query_text=query)
-    han = [han_count(query[s.start : s.end]) for s in q]
+    al = align(q, source_view.source, fp, query_text=query)
     aligned = {qi: han[qi] for qi, *_ in al.query_sentences}
     raw = sum(len(q[qi].raw) for qi in aligned)
     tokens = [t for qi in aligned for t in _TOKEN.findall(query[q[qi].start : q[qi].end])]
     numbers = 1.0
     if tokens:
-        theirs = set(_TOKEN.findall(source))
-        numbers = sum(t in theirs for t in tokens) / len(tokens)
+        numbers = sum(t in source_view.tokens for t in tokens) / len(tokens)
     return Side(sum(aligned.values()) / (sum(han) or 1), al.similarity, al.raw_shared / raw if raw else 0.0,
                 numbers, aligned, len(tokens))
 
@@ -125,11 +171,14 @@ class Check:
         return self.forward if doc == self.small else self.backward
 
 
-def check(i: int, j: int, text_i: str, text_j: str, fp) -> Check:
-    """Verify candidate pair ``(i, j)`` (see module docstring)."""
+def check(i: int, j: int, text_i: str, text_j: str, fp, views: Views | None = None) -> Check:
+    """Verify candidate pair ``(i, j)`` (see module docstring); ``views`` keeps documents read for the
+    next checks."""
     if (han_count(text_i), i) > (han_count(text_j), j):
         i, j, text_i, text_j = j, i, text_j, text_i
-    forward = side(text_i, text_j, fp)
+    views = Views(fp, 2) if views is None else views
+    small, large = views.get(i, text_i), views.get(j, text_j)
+    forward = side(small, large, fp)
     if not (forward.link() or forward.part()):
         return Check(i, j, forward)
-    return Check(i, j, forward, side(text_j, text_i, fp))
+    return Check(i, j, forward, side(large, small, fp))

@@ -177,15 +177,19 @@ def _breaks_free(fp: Fingerprinter) -> bool:
 _BREAKS_FREE: dict[int, tuple[frozenset[str], bool]] = {}
 
 
-class _Source:
-    """A source's sentences, with raw shingle sets computed only where the alignment asks for them
-    (most candidates are not sources: their raw sets are never needed)."""
+class SourceView:
+    """A source's sentences as :func:`align` reads them, with raw shingle sets computed only where the
+    alignment asks for them (most candidates are not sources: their raw sets are never needed).
 
-    def __init__(self, source: str, fp: Fingerprinter) -> None:
+    Built from the text, or from its :func:`sentences` (raw sets included) when the same document is
+    also a query: one view serves any number of alignments (``unspin dedup`` verifies a document
+    against several others)."""
+
+    def __init__(self, source: str, fp: Fingerprinter, sents: list[Sentence] | None = None) -> None:
         self.fp, self.text = fp, _simplified(source)
-        self.sents = sentences(self.text, fp, raw=False)
+        self.sents = sentences(self.text, fp, raw=False) if sents is None else sents
         self.anchors = _postings([s.shingles for s in self.sents])
-        self._raw: dict[int, frozenset[int]] = {}
+        self._raw: dict[int, frozenset[int]] = {} if sents is None else {j: s.raw for j, s in enumerate(sents)}
         self._all_raw: frozenset[int] | None = None
         self._where_raw: dict[int, list[int]] | None = None
 
@@ -223,11 +227,13 @@ def _postings(sets: list[frozenset[int]]) -> dict[int, list[int]]:
     return where
 
 
-def align(query: str | list[Sentence], source: str, fp: Fingerprinter, query_text: str | None = None) -> Alignment:
-    """Align ``query`` (text, or its :func:`sentences` with ``query_text``) to ``source``."""
+def align(query: str | list[Sentence], source: str | SourceView, fp: Fingerprinter,
+          query_text: str | None = None) -> Alignment:
+    """Align ``query`` (text, or its :func:`sentences` with ``query_text``) to ``source`` (text, or its
+    :class:`SourceView`)."""
     q_text = query if isinstance(query, str) else query_text
     q_sents = sentences(query, fp) if isinstance(query, str) else query
-    src = _Source(source, fp)
+    src = source if isinstance(source, SourceView) else SourceView(source, fp)
     match: dict[int, int] = {}
     for qi, q in enumerate(q_sents):
         j, shared = _best(q.shingles, src.anchors)
@@ -254,7 +260,7 @@ def align(query: str | list[Sentence], source: str, fp: Fingerprinter, query_tex
     return result
 
 
-def _extend(match: dict[int, int], q_sents: list[Sentence], src: _Source) -> None:
+def _extend(match: dict[int, int], q_sents: list[Sentence], src: SourceView) -> None:
     """Grow aligned runs: the neighbour of an aligned pair aligns to the source neighbour on less evidence
     (anchors, or raw shingles at the anchors' extension share)."""
     changed = True
