@@ -179,3 +179,17 @@ def test_cut_equals_jieba(heldout_docs):
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 30))) for _ in range(300)]
     for t in texts:
         assert cut(t) == list(jb.cut(t, HMM=False))
+
+
+def test_segmenter_loads_without_pkg_resources_and_leaves_it_importable():
+    """jieba is imported with its pkg_resources lookup refused (a slow import, deprecated), and the
+    refusal does not outlive the import."""
+    code = ("import sys\nfrom unspin.text.segment import tokenize, same_pos\n"
+            "words = [t.word for t in tokenize('今年要交付三十万辆汽车')]\n"
+            "assert words[:3] == ['今年', '要', '交付'], words\n"
+            "same_pos('汽车', '轿车')\n"
+            "assert 'pkg_resources' not in sys.modules\n"
+            "assert sys.modules.get('pkg_resources', 0) is not None\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
