@@ -251,8 +251,33 @@ def datatrove_child(crawl: str, folder: str, workers: int) -> None:
     (base / "clusters.jsonl").write_text("".join(json.dumps(r) + "\n" for r in out))
 
 
-def score(recs: dict[str, dict], truth: dict[str, dict], unspin: bool) -> dict:
-    """Recall by kind, stitched links, false merges, kept originals."""
+SAME_TEXT = 0.8
+"""Two documents of the corpus itself whose smaller one has this share of its character 5-grams in the
+other are one text (a review posted twice, a story aired twice, overlapping People's Daily windows):
+a cluster joining them is no false merge.  A plain measure, independent of both tools."""
+
+
+def same_text(a: str, b: str) -> bool:
+    grams = [{t[k : k + 5] for k in range(len(t) - 4)} for t in (a, b)]
+    small, large = sorted(grams, key=len)
+    return bool(small) and len(small & large) / len(small) >= SAME_TEXT
+
+
+def _articles(fams: set[str], texts: dict[str, str]) -> int:
+    """Distinct texts among the originals ``fams`` (:func:`same_text` joins two)."""
+    groups: list[list[str]] = []
+    for f in sorted(fams):
+        for g in groups:
+            if any(same_text(texts[f], texts[x]) for x in g):
+                g.append(f)
+                break
+        else:
+            groups.append([f])
+    return len(groups)
+
+
+def score(recs: dict[str, dict], truth: dict[str, dict], unspin: bool, texts: dict[str, str]) -> dict:
+    """Recall by kind, stitched links, false merges (clusters of two or more distinct texts), kept originals."""
     cluster = {k: r["cluster"] for k, r in recs.items()}
     found = Counter()
     total = Counter()
@@ -287,9 +312,12 @@ def score(recs: dict[str, dict], truth: dict[str, dict], unspin: bool) -> dict:
             members[cluster[doc_id]].add(t["family"])
     merged = [fams for fams in members.values() if len(fams) > 1]
     out["false_merge_clusters"] = len(merged)
+    out["same_text_clusters"] = sum(_articles(fams, texts) == 1 for fams in merged)
     out["families_in_false_merges"] = sum(len(f) for f in merged)
     nat = [k for k, t in truth.items() if t["kind"] == "natural"]
+    distinct = {c for c, fams in members.items() if len(fams) > 1 and _articles(fams, texts) > 1}
     out["natural_merged"] = (sum(len(members[cluster[k]]) > 1 for k in nat), len(nat))
+    out["natural_merged_distinct"] = (sum(cluster[k] in distinct for k in nat), len(nat))
     kept_orig = sum(recs[f].get("keep", False) for f in {t["family"] for t in truth.values()
                                                          if t["kind"] == "original"})
     out["original_kept"] = (kept_orig, sum(t["kind"] == "original" for t in truth.values()))
@@ -352,14 +380,72 @@ def build_scale(n: int, seed: int) -> list[dict]:
     return rows
 
 
+def unique_texts(bases: list[str], count: int):
+    """``count`` documents with no copy among them: document ``j`` is base ``j % len(bases)`` written in
+    "language" ``j // len(bases) + 1``: each word a spinner could swap (a masked word,
+    :meth:`Fingerprinter.masked`) replaced by the vocabulary word of its length that many places
+    (times a prime) further in sorted order, and each other Chinese character moved that many places
+    (times a prime) along the CJK block.  Punctuation, digits, lengths and the masking of real text
+    stay, so a document signs as a real one does; two documents share only what their bases share, in
+    the same language (templates, common phrases), as pages of one crawl do.  Only for measuring time
+    and memory at scale."""
+    from unspin.text.script import to_simplified
+    from unspin.trace.fingerprint import default_fingerprinter
+
+    fp = default_fingerprinter()[0]
+    by_len: dict[int, list[str]] = defaultdict(list)
+    for w in sorted(fp.vocabulary):
+        by_len[len(w)].append(w)
+    where = {w: k for words in by_len.values() for k, w in enumerate(words)}
+    lo, size = 0x4E00, 0x9FA5 - 0x4E00 + 1
+    prepared = []
+    for text in bases:
+        t = to_simplified(text)
+        pieces, pos = [], 0
+        for start, end in fp.masked(t):
+            pieces.append((t[pos:start], None))
+            pieces.append((None, t[start:end]))
+            pos = end
+        pieces.append((t[pos:], None))
+        prepared.append(pieces)
+    table: dict[int, int] = {}
+    for j in range(count):
+        shift = j // len(bases) + 1
+        if j % len(bases) == 0:
+            table = {c: lo + (c - lo + shift * 7919) % size for c in range(lo, lo + size)}
+        out = []
+        for plain, word in prepared[j % len(bases)]:
+            if word is None:
+                out.append(plain.translate(table))
+            else:
+                words = by_len[len(word)]
+                out.append(words[(where[word] + shift * 7919) % len(words)])
+        yield "".join(out)
+
+
+def write_scale(path: Path, n: int, unique: int, seed: int) -> None:
+    """:func:`build_scale`'s crawl of about ``n`` documents, with ``unique`` documents of
+    :func:`unique_texts` placed among them at random."""
+    rows = build_scale(n, seed)
+    bases = [r["text"] for r in rows if "~" not in r["id"]]
+    rng = random.Random(seed)
+    at = set(rng.sample(range(len(rows) + unique), len(rows)))
+    others = unique_texts(bases, unique)
+    clustered = iter(rows)
+    with open(path, "w", encoding="utf-8") as f:
+        for j in range(len(rows) + unique):
+            row = next(clustered) if j in at else {"id": f"u{j}", "text": next(others)}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 def run_scale(args) -> None:
-    """``--scale N``: unspin dedup (``--no-spin``) of :func:`build_scale`'s crawl; time, memory, recall."""
+    """``--scale N``: unspin dedup (``--no-spin``) of :func:`build_scale`'s crawl (plus ``--unique M``
+    documents with no copy); time, memory, recall."""
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    crawl = work / f"scale-{args.scale}-{args.seed}.jsonl"
+    crawl = work / f"scale-{args.scale}-{args.seed}{f'-u{args.unique}' if args.unique else ''}.jsonl"
     if not crawl.is_file():
-        rows = build_scale(args.scale, args.seed)
-        crawl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        write_scale(crawl, args.scale, args.unique, args.seed)
     with open(crawl, encoding="utf-8") as f:
         lengths = [len(json.loads(line)["text"]) for line in f]
     n, chars = len(lengths), sum(lengths) / len(lengths)
@@ -367,21 +453,28 @@ def run_scale(args) -> None:
     s = stats["summary"]
     family = {k: k.split("~")[0] for k in recs}
     copies = sum("~" in k for k in recs)
+    unique = sum(k.startswith("u") for k in recs)
     ok = sum(recs[k]["cluster"] == recs[family[k]]["cluster"] for k in recs if "~" in k)
     merged = Counter(recs[k]["cluster"] for k in recs if "~" not in k)
+    alone = sum(recs[k]["cluster_size"] == 1 for k in recs if k.startswith("u"))
+    bases = n - copies - unique
     lines = [f"# Dedup at scale: {n:,} documents (`python bench/bench_dedup.py --scale {args.scale} --seed {args.seed} "
-             f"--workers {args.workers}`)\n",
-             f"{chars:,.0f} characters a document on average; {n - copies:,} natural documents (xwlb + People's "
-             f"Daily joined to 1,500-1,700 characters), each with {copies // max(1, n - copies)} copies spun by the "
-             "public table (r from 0.3 to 0.8): every document in a cluster.  `--no-spin` (no detector: the longest "
-             "member is kept, usually a copy).\n",
+             f"--workers {args.workers}{f' --unique {args.unique}' if args.unique else ''}`)\n",
+             f"{chars:,.0f} characters a document on average; {bases:,} natural documents (xwlb + People's "
+             f"Daily joined to 1,500-1,700 characters), each with {copies // max(1, bases)} copies spun by the "
+             "public table (r from 0.3 to 0.8)"
+             + (f", and {unique:,} documents with no copy (`--unique`: those texts with their Chinese characters "
+                "shifted, see `unique_texts`)" if unique else ": every document in a cluster")
+             + ".  `--no-spin` (no detector: the longest member is kept, usually a copy).\n",
              "| | |", "|---|---:|",
              f"| wall clock (s) | {stats['wall']:,.0f} |", f"| CPU, all processes (s) | {stats['cpu']:,.0f} |",
              f"| documents per CPU-second, end to end | {n / stats['cpu']:,.0f} |",
              f"| peak memory of one process (MB) | {stats['peak_rss_mb']:,.0f} |",
              f"| copies in their original's cluster | {ok / copies:.4f} ({ok:,}/{copies:,}) |",
              f"| clusters holding two originals | {sum(v > 1 for v in merged.values()):,} |",
-             f"| originals kept | {sum(recs[k]['keep'] for k in recs if '~' not in k):,} of {n - copies:,} |",
+             f"| originals kept | {sum(recs[k]['keep'] for k in recs if k.startswith('d') and '~' not in k):,} "
+             f"of {bases:,} |",
+             *([f"| documents with no copy left alone | {alone:,} of {unique:,} |"] if unique else []),
              f"| candidate pairs above the floor / verified / links | {s['candidates']:,} / {s['verified']:,} / "
              f"{s['links']:,} |",
              f"| phases (wall, s) | {s['phase_seconds']} |",
@@ -402,6 +495,8 @@ def main() -> None:
     ap.add_argument("--out", default="bench/results/dedup.md")
     ap.add_argument("--scale", type=int, metavar="N", help="measure time and memory on N documents of ~1,500 "
                     "characters instead (see build_scale)")
+    ap.add_argument("--unique", type=int, default=0, metavar="M", help="with --scale: add M documents with no "
+                    "copy (see unique_texts)")
     ap.add_argument("--datatrove-child", nargs=3, metavar=("CRAWL", "FOLDER", "WORKERS"))
     args = ap.parse_args()
     if args.datatrove_child:
@@ -424,15 +519,15 @@ def main() -> None:
     chars = sum(len(r["text"]) for r in rows)
     print(f"crawl: {len(rows)} documents, {chars / len(rows):.0f} characters on average", file=sys.stderr)
     results = {}
+    texts = {r["id"]: r["text"] for r in rows}
     u_recs, u_stats = run_unspin(crawl, work, args.workers, spin=True)
-    results["unspin dedup"] = (score(u_recs, truth, True), u_stats)
+    results["unspin dedup"] = (score(u_recs, truth, True, texts), u_stats)
     import shutil
 
     shutil.rmtree(work / "dt", ignore_errors=True)
     d_recs, d_stats = run_datatrove(crawl, work, args.workers)
-    results["datatrove MinHash (defaults)"] = (score(d_recs, truth, False), d_stats)
+    results["datatrove MinHash (defaults)"] = (score(d_recs, truth, False, texts), d_stats)
     speed = signature_speed(rows)
-    texts = {r["id"]: r["text"] for r in rows}
     report(args, rows, chars, results, speed, texts)
 
 
@@ -459,8 +554,12 @@ def report(args, rows, chars, results, speed, texts) -> None:
         pct(results[n][0]["stitched"][1], results[n][0]["stitched"][2]) for n in names) + " |")
     lines.append("| clusters merging different articles | " + " | ".join(
         str(results[n][0]["false_merge_clusters"]) for n in names) + " |")
+    lines.append(f"| … of them one text the corpus holds twice (5-gram containment ≥ {SAME_TEXT}) | " + " | ".join(
+        str(results[n][0]["same_text_clusters"]) for n in names) + " |")
     lines.append("| natural documents merged with another | " + " | ".join(
         pct(*results[n][0]["natural_merged"]) for n in names) + " |")
+    lines.append("| … with another whose text differs (not the corpus's own near-duplicate) | " + " | ".join(
+        pct(*results[n][0]["natural_merged_distinct"]) for n in names) + " |")
     lines.append("| original kept (no dates) | " + " | ".join(
         pct(*results[n][0]["original_kept"]) for n in names) + " |")
     lines.append("| documents removed | " + " | ".join(str(results[n][0]["removed"]) for n in names) + " |")

@@ -157,6 +157,15 @@ def test_verification_links_spun_copies_not_the_same_template_with_other_numbers
     assert c.forward.coverage > 0.5 and not c.link
 
 
+def test_link_rule_needs_every_number_and_close_anchors_on_partial_alignments():
+    from unspin.dedup.verify import Side
+
+    assert Side(1.0, 0.95, 0.8, 1.0, tokens=1).link()
+    assert not Side(1.0, 0.95, 0.8, 0.0, tokens=1).link()  # its one date differs: the next day's story
+    assert Side(0.77, 0.8, 0.3).link()  # a heavy spin: most sentences align on anchors alone
+    assert not Side(0.77, 0.6, 0.25).link()  # a short template story: boilerplate aligns, little else
+
+
 def test_docstring_examples():
     import doctest
 

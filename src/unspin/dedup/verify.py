@@ -18,8 +18,9 @@ numbers not found, and sentences of its own.  So a pair is a **link** (its docum
 cluster) when its numbers are kept and its anchors match closely (:data:`MIN_SIMILARITY`), and
 either the aligned sentences cover :data:`COVER` of the smaller document while anchors match
 :data:`COVER_MARGIN` better than the raw text (or the text is verbatim, :data:`VERBATIM`), or they
-cover :data:`SPUN_COVER` of it with anchors matching :data:`SPUN_MARGIN` better than the raw text (a
-heavy spin, whose raw text no longer aligns every sentence).  Thresholds were chosen on a tune crawl
+cover :data:`SPUN_COVER` of it with anchors matching :data:`SPUN_MARGIN` better than the raw text and
+at least :data:`SPUN_SIMILARITY` (a heavy spin, whose raw text no longer aligns every sentence; a
+short template story, whose boilerplate sentences align on their anchors alone, matches less).  Thresholds were chosen on a tune crawl
 (``bench/bench_dedup.py``'s design, seed 17) and are reported on another seed (18).
 
 A pair that is no link may still make one document a *part* of the other (:meth:`Side.part`):
@@ -44,10 +45,11 @@ MIN_SIMILARITY = 0.5
 VERBATIM = 0.9
 SPUN_COVER = 0.5
 SPUN_MARGIN = 0.3
+SPUN_SIMILARITY = 0.62
 MIN_NUMBERS = 0.8
 """Share of the aligned sentences' digit and Latin tokens the other document must hold (when they have
 :data:`MIN_TOKENS` or more)."""
-MIN_TOKENS = 2
+MIN_TOKENS = 1
 PART_MARGIN = 0.1
 """A part needs anchors matching this much better than the raw text (or verbatim text)."""
 PART_CHARS = MIN_REST_CHARS
@@ -81,7 +83,7 @@ class Side:
             return False
         kept_text = self.similarity >= self.raw_similarity + COVER_MARGIN or self.raw_similarity >= VERBATIM
         return ((self.coverage >= COVER and kept_text)
-                or (self.coverage >= SPUN_COVER and self.similarity >= self.raw_similarity + SPUN_MARGIN))
+                or (self.coverage >= SPUN_COVER and self.similarity >= max(SPUN_SIMILARITY, self.raw_similarity + SPUN_MARGIN)))
 
     def part(self) -> bool:
         kept_text = self.similarity >= self.raw_similarity + PART_MARGIN or self.raw_similarity >= VERBATIM
