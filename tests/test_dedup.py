@@ -169,9 +169,9 @@ def test_link_rule_needs_every_number_and_close_anchors_on_partial_alignments():
 def test_docstring_examples():
     import doctest
 
-    from unspin.dedup import candidates, verify
+    from unspin.dedup import candidates, cluster, graph, verify
 
-    for module in (candidates, verify):
+    for module in (candidates, cluster, graph, verify):
         assert doctest.testmod(module).failed == 0
 
 
@@ -180,7 +180,8 @@ def test_verification_order_and_reading_cache_keep_the_checks():
     afresh; a pair is skipped only when two earlier links hold its documents together."""
     import numpy as np
 
-    from unspin.dedup.candidates import components, grouped
+    from unspin.dedup.candidates import grouped
+    from unspin.dedup.graph import components
     from unspin.dedup.run import verify_batch
     from unspin.dedup.verify import Views, check
     from unspin.lexicon import sources

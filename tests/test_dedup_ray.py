@@ -24,3 +24,18 @@ def test_ray_equals_local(tmp_path):
     assert runs["ray"] == runs["local"]
     recs = [json.loads(x) for x in runs["ray"][0].splitlines()]
     assert sum(r["relation"] == "stitched" for r in recs) == 1 and runs["ray"][1] == 4
+
+
+def test_link_components_on_ray_equal_numpy():
+    import numpy as np
+
+    from unspin.dedup.graph import components, components_ray
+
+    rng = np.random.default_rng(1)
+    n = 5_000
+    a, b = rng.integers(0, n, 4_000), rng.integers(0, n, 4_000)
+    chain = np.arange(300)  # a long path: several rounds of propagation
+    a, b = np.r_[a, chain[:-1]], np.r_[b, chain[1:]]
+    want = components(a, b, n)
+    assert (components_ray(a, b, n, 3) == want).all() and want[299] == 0
+    assert len(np.unique(want)) < n

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from unspin.dedup.graph import components
 from unspin.dedup.store import Signatures
 
 MAX_DF = 50
@@ -101,28 +102,6 @@ def candidate_pairs(sig: Signatures, max_df: int = MAX_DF, min_shared: int = MIN
     order = np.lexsort((out.b, out.a, -out.score))
     out.a, out.b, out.shared = out.a[order], out.b[order], out.shared[order]
     return out
-
-
-def components(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    """Connected components of the graph on ``0..n-1`` with edges ``(a[k], b[k])``: each node's label is
-    the smallest node of its component (min-label propagation with pointer jumping, in numpy).
-
-    >>> components(np.array([3, 1]), np.array([1, 0]), 5).tolist()
-    [0, 0, 2, 0, 4]
-    """
-    labels = np.arange(n, dtype=np.int64)
-    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    while True:
-        low = np.minimum(labels[a], labels[b])
-        new = labels.copy()
-        np.minimum.at(new, a, low)
-        np.minimum.at(new, b, low)
-        new = new[new]  # jump: a node takes its label's label
-        while not np.array_equal(new, new[new]):
-            new = new[new]
-        if np.array_equal(new, labels):
-            return labels
-        labels = new
 
 
 def grouped(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from unspin.dedup import graph
 from unspin.dedup.verify import COVER, PART_CHARS, Check, Side
 
 WHOLE = 0.8
@@ -40,6 +41,14 @@ class UnionFind:
 
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
+
+    @classmethod
+    def from_labels(cls, labels: np.ndarray) -> UnionFind:
+        """The union-find of components already labelled by their smallest node
+        (:func:`unspin.dedup.graph.components`)."""
+        uf = cls(0)
+        uf.parent = labels.tolist()
+        return uf
 
     def find(self, i: int) -> int:
         p = self.parent
@@ -121,21 +130,24 @@ def _reach(start: int, avoid: int, adjacent: dict[int, list[int]], wanted: set[i
     return found
 
 
-def components(n: int, checks: Sequence[Check], stitched: set[int]) -> UnionFind:
-    """Union of every link whose two ends are not stitched pages."""
-    uf = UnionFind(n)
-    for c in checks:
-        if c.link and c.small not in stitched and c.large not in stitched:
-            uf.union(c.small, c.large)
-    return uf
+Labeller = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
+"""Component labels of ``n`` nodes from edge arrays (:func:`unspin.dedup.graph.components`, or its Ray twin)."""
 
 
-def cluster(n: int, checks: Sequence[Check]) -> tuple[UnionFind, dict[int, list[int]]]:
+def link_components(n: int, checks: Sequence[Check], stitched: set[int], labeller: Labeller = graph.components) -> UnionFind:
+    """Components of every link whose two ends are not stitched pages."""
+    edges = [(c.small, c.large) for c in checks if c.link and c.small not in stitched and c.large not in stitched]
+    a, b = (np.array(x, dtype=np.int64) for x in zip(*edges, strict=True)) if edges else (np.zeros(0, np.int64),) * 2
+    return UnionFind.from_labels(labeller(a, b, n))
+
+
+def cluster(n: int, checks: Sequence[Check], labeller: Labeller = graph.components
+            ) -> tuple[UnionFind, dict[int, list[int]]]:
     """Components over documents ``0..n-1``, and each stitched page's source roots (best source first);
     a page whose sources all fall in one cluster joins it as an ordinary member."""
     found = sources_of(checks)
     stitched = stitched_pages(found, checks)
-    uf = components(n, checks, stitched)
+    uf = link_components(n, checks, stitched, labeller)
 
     def roots(page: int) -> list[int]:
         out: list[int] = []

@@ -600,8 +600,21 @@ def _write_index(opts: DedupOptions, entries: list[Entry], store: Store, sig: Si
 
 def write_phase(opts: DedupOptions, entries: list[Entry], store: Store, sig: Signatures, checks: list[Check],
                 summary: DedupSummary) -> dict[int, dict[str, Any]]:
-    """The output record of every entry, by document number."""
-    uf, pages = cluster(len(entries), checks)
+    """The output record of every entry, by document number (``--engine ray``: the link components on Ray)."""
+    if opts.engine == "ray":
+        import ray
+
+        from unspin.cluster import connect
+        from unspin.dedup.graph import components_ray
+
+        started = connect(opts.address, opts.workers)
+        try:
+            uf, pages = cluster(len(entries), checks, lambda a, b, n: components_ray(a, b, n, 4 * opts.workers))
+        finally:
+            if started:
+                ray.shutdown()
+    else:
+        uf, pages = cluster(len(entries), checks)
     by_num = {e.num: e for e in entries}
     chars = {e.num: e.chars for e in entries}
     groups: dict[int, list[int]] = {}
