@@ -20,7 +20,8 @@ either the aligned sentences cover :data:`COVER` of the smaller document while a
 :data:`COVER_MARGIN` better than the raw text (or the text is verbatim, :data:`VERBATIM`), or they
 cover :data:`SPUN_COVER` of it with anchors matching :data:`SPUN_MARGIN` better than the raw text and
 at least :data:`SPUN_SIMILARITY` (a heavy spin, whose raw text no longer aligns every sentence; a
-short template story, whose boilerplate sentences align on their anchors alone, matches less).  Thresholds were chosen on a tune crawl
+short template story, whose boilerplate sentences align on their anchors alone, matches less), or
+it is a close copy (:data:`CLOSE_COVER`).  Thresholds were chosen on a tune crawl
 (``bench/bench_dedup.py``'s design, seed 17) and are reported on another seed (18).
 
 A pair that is no link may still make one document a *part* of the other (:meth:`Side.part`):
@@ -46,6 +47,12 @@ VERBATIM = 0.9
 SPUN_COVER = 0.5
 SPUN_MARGIN = 0.3
 SPUN_SIMILARITY = 0.62
+CLOSE_COVER = 0.95
+CLOSE_RAW = 0.7
+CLOSE_SIMILARITY = 0.55
+"""A *close copy*: nearly every sentence aligned (:data:`CLOSE_COVER`), most raw text kept
+(:data:`CLOSE_RAW`) and anchors at least :data:`CLOSE_SIMILARITY`: a light spin by a table whose
+words are not in the masked vocabulary, which breaks anchors as much as raw text."""
 MIN_NUMBERS = 0.8
 """Share of the aligned sentences' digit and Latin tokens the other document must hold (when they have
 :data:`MIN_TOKENS` or more)."""
@@ -82,7 +89,9 @@ class Side:
         if not self.evidence():
             return False
         kept_text = self.similarity >= self.raw_similarity + COVER_MARGIN or self.raw_similarity >= VERBATIM
-        return ((self.coverage >= COVER and kept_text)
+        close = (self.coverage >= CLOSE_COVER and self.raw_similarity >= CLOSE_RAW
+                 and self.similarity >= CLOSE_SIMILARITY)
+        return ((self.coverage >= COVER and kept_text) or close
                 or (self.coverage >= SPUN_COVER and self.similarity >= max(SPUN_SIMILARITY, self.raw_similarity + SPUN_MARGIN)))
 
     def part(self) -> bool:
