@@ -164,6 +164,8 @@ def test_link_rule_needs_every_number_and_close_anchors_on_partial_alignments():
     assert not Side(1.0, 0.95, 0.8, 0.0, tokens=1).link()  # its one date differs: the next day's story
     assert Side(0.77, 0.8, 0.3).link()  # a heavy spin: most sentences align on anchors alone
     assert not Side(0.77, 0.6, 0.25).link()  # a short template story: boilerplate aligns, little else
+    assert Side(0.98, 0.6, 0.8, 1.0, tokens=3).link()  # a close copy: words outside the vocabulary swapped
+    assert not Side(0.9, 0.6, 0.8, 1.0, tokens=3).link()  # ... but a tenth of it unaligned: a related story
 
 
 def test_docstring_examples():
