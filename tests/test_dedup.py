@@ -177,6 +177,24 @@ def test_docstring_examples():
         assert doctest.testmod(module).failed == 0
 
 
+def test_candidate_pairs_through_a_disk_shuffle_equal_those_in_memory(tmp_path):
+    import numpy as np
+
+    from unspin.dedup.candidates import candidate_pairs
+    from unspin.dedup.store import Signatures
+
+    rng = np.random.default_rng(3)
+    chunks = [np.unique(rng.integers(0, 3_000, k) * 1_000_000_000_000_037) for k in rng.integers(5, 40, 300)]
+    ids = np.concatenate(chunks).astype(np.int64)
+    start = np.r_[0, np.cumsum([len(c) for c in chunks])]
+    sig = Signatures(ids, start)
+    mem = candidate_pairs(sig, parts=4)
+    disk = candidate_pairs(sig, parts=4, spill=tmp_path)
+    assert len(mem.a) > 100 and not any(tmp_path.iterdir())  # every spilled piece read and removed
+    for name in ("a", "b", "shared", "informative"):
+        assert np.array_equal(getattr(mem, name), getattr(disk, name))
+
+
 def test_verification_order_and_reading_cache_keep_the_checks():
     """Pairs grouped by candidate component, documents read once: the same checks as reading each pair
     afresh; a pair is skipped only when two earlier links hold its documents together."""

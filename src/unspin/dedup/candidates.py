@@ -19,6 +19,7 @@ partition's postings or a bucket's pairs, and on a cluster the two splits are th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -51,13 +52,17 @@ class Candidates:
 
 
 def candidate_pairs(sig: Signatures, max_df: int = MAX_DF, min_shared: int = MIN_SHARED,
-                    parts: int = PARTS) -> Candidates:
-    """The candidate pairs of documents ``0 .. len(sig.start) - 2`` (see module docstring)."""
+                    parts: int = PARTS, spill: Path | None = None) -> Candidates:
+    """The candidate pairs of documents ``0 .. len(sig.start) - 2`` (see module docstring).
+
+    ``spill``: a folder where each partition's bucketed pair counts are written as they are made
+    (the shuffle, on disk) instead of kept in memory until every partition is done; then memory
+    holds one partition's pairs, or one bucket's, at a time (at 1 M documents several GB less)."""
     n = len(sig.start) - 1
     docs = np.repeat(np.arange(n, dtype=np.int32), sig.size())
     part = ((sig.ids.view(np.uint64) >> np.uint64(48)) % np.uint64(parts)).astype(np.uint8)
     informative = np.zeros(n, dtype=np.int64)
-    buckets: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(parts)]
+    buckets: list[list] = [[] for _ in range(parts)]
     pair_postings = 0
     for p in range(parts):
         sel = part == p
@@ -84,13 +89,18 @@ def candidate_pairs(sig: Signatures, max_df: int = MAX_DF, min_shared: int = MIN
             bucket = u % parts  # pairs are counted per bucket of pair codes: one bucket's temporaries at a time
             for b in range(parts):
                 at_b = bucket == b
-                buckets[b].append((u[at_b], c[at_b].astype(np.int32)))
+                piece = (u[at_b], c[at_b].astype(np.int32))
+                if spill is not None:
+                    path = spill / f"{b:03d}-{p:03d}.npz"
+                    np.savez(path, codes=piece[0], counts=piece[1])
+                    buckets[b].append(path)
+                else:
+                    buckets[b].append(piece)
     kept_codes, kept_shared = [], []
     for b in range(parts):
         if not buckets[b]:
             continue
-        codes = np.concatenate([x for x, _ in buckets[b]])
-        counts = np.concatenate([y for _, y in buckets[b]])
+        codes, counts = (np.concatenate(col) for col in zip(*map(_piece, buckets[b]), strict=True))
         buckets[b] = []
         u, inverse = np.unique(codes, return_inverse=True)
         shared = np.bincount(inverse, weights=counts).astype(np.int64)
@@ -101,6 +111,16 @@ def candidate_pairs(sig: Signatures, max_df: int = MAX_DF, min_shared: int = MIN
     out = Candidates(u // max(n, 1), u % max(n, 1), shared, informative, len(sig.ids), pair_postings)
     order = np.lexsort((out.b, out.a, -out.score))
     out.a, out.b, out.shared = out.a[order], out.b[order], out.shared[order]
+    return out
+
+
+def _piece(x) -> tuple[np.ndarray, np.ndarray]:
+    """A bucket's ``(pair codes, counts)`` from one partition: in memory, or spilled to a file (read, then removed)."""
+    if isinstance(x, tuple):
+        return x
+    with np.load(x) as f:
+        out = f["codes"], f["counts"]
+    x.unlink()
     return out
 
 

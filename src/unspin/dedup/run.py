@@ -7,7 +7,8 @@ Phases, each resumable from the work folder ``OUT.parts/`` (``manifest.json`` na
    shingles (:meth:`~unspin.trace.fingerprint.Fingerprinter.signature`) — in ``--workers`` processes
    or on Ray actors, written with its text in shards of ``--shard-size`` documents
    (:mod:`unspin.dedup.store`); a rerun signs only the shards not written yet.
-2. **pair**: candidate pairs from the ids they share (:mod:`unspin.dedup.candidates`, numpy).
+2. **pair**: candidate pairs from the ids they share (:mod:`unspin.dedup.candidates`, numpy; the pair
+   counts of each id partition go through ``OUT.parts/pairs/`` on disk, so memory holds one at a time).
 3. **verify**: candidate pairs, best first, aligned and checked (:mod:`unspin.dedup.verify`), in batches
    on the workers; a pair already joined by earlier links is not verified again.  Each batch's
    results go to ``OUT.parts/verify/`` when done.
@@ -553,7 +554,10 @@ def dedup(opts: DedupOptions) -> DedupSummary:
 
     t0 = time.monotonic()
     sig = store.signatures()
-    cand = candidate_pairs(sig)
+    spill = opts.work / "pairs"
+    shutil.rmtree(spill, ignore_errors=True)  # a killed run's partial shuffle
+    spill.mkdir()
+    cand = candidate_pairs(sig, spill=spill)
     summary.candidates = int((cand.score >= MIN_SCORE).sum())
     summary.postings, summary.pair_postings = cand.postings, cand.pair_postings
     summary.phase_seconds["pair"] = round(time.monotonic() - t0, 2)
