@@ -193,6 +193,9 @@ def test_candidate_pairs_through_a_disk_shuffle_equal_those_in_memory(tmp_path):
     assert len(mem.a) > 100 and not any(tmp_path.iterdir())  # every spilled piece read and removed
     for name in ("a", "b", "shared", "informative"):
         assert np.array_equal(getattr(mem, name), getattr(disk, name))
+    floor = candidate_pairs(sig, parts=4, spill=tmp_path, min_score=0.3)
+    keep = mem.score >= 0.3
+    assert 0 < keep.sum() < len(keep) and np.array_equal(floor.a, mem.a[keep]) and np.array_equal(floor.b, mem.b[keep])
 
 
 def test_verification_order_and_reading_cache_keep_the_checks():

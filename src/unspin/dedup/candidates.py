@@ -52,8 +52,10 @@ class Candidates:
 
 
 def candidate_pairs(sig: Signatures, max_df: int = MAX_DF, min_shared: int = MIN_SHARED,
-                    parts: int = PARTS, spill: Path | None = None) -> Candidates:
-    """The candidate pairs of documents ``0 .. len(sig.start) - 2`` (see module docstring).
+                    parts: int = PARTS, spill: Path | None = None, min_score: float = 0.0) -> Candidates:
+    """The candidate pairs of documents ``0 .. len(sig.start) - 2`` (see module docstring), those with a
+    :attr:`~Candidates.score` of ``min_score`` or more (dropped as each bucket is counted: at 1 M
+    documents, 30 M pairs share two ids and 250 k reach the verification floor).
 
     ``spill``: a folder where each partition's bucketed pair counts are written as they are made
     (the shuffle, on disk) instead of kept in memory until every partition is done; then memory
@@ -104,8 +106,12 @@ def candidate_pairs(sig: Signatures, max_df: int = MAX_DF, min_shared: int = MIN
         buckets[b] = []
         u, inverse = np.unique(codes, return_inverse=True)
         shared = np.bincount(inverse, weights=counts).astype(np.int64)
-        kept_codes.append(u[shared >= min_shared])
-        kept_shared.append(shared[shared >= min_shared])
+        keep = shared >= min_shared
+        if min_score > 0:
+            low = np.minimum(informative[u // max(n, 1)], informative[u % max(n, 1)])
+            keep &= shared / np.maximum(1, low) >= min_score  # as Candidates.score computes it
+        kept_codes.append(u[keep])
+        kept_shared.append(shared[keep])
     u = np.concatenate(kept_codes) if kept_codes else np.zeros(0, np.int64)
     shared = np.concatenate(kept_shared) if kept_shared else np.zeros(0, np.int64)
     out = Candidates(u // max(n, 1), u % max(n, 1), shared, informative, len(sig.ids), pair_postings)

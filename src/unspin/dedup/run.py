@@ -557,7 +557,7 @@ def dedup(opts: DedupOptions) -> DedupSummary:
     spill = opts.work / "pairs"
     shutil.rmtree(spill, ignore_errors=True)  # a killed run's partial shuffle
     spill.mkdir()
-    cand = candidate_pairs(sig, spill=spill)
+    cand = candidate_pairs(sig, spill=spill, min_score=MIN_SCORE)
     summary.candidates = int((cand.score >= MIN_SCORE).sum())
     summary.postings, summary.pair_postings = cand.postings, cand.pair_postings
     summary.phase_seconds["pair"] = round(time.monotonic() - t0, 2)

@@ -71,19 +71,26 @@ class Store:
         return self.shard_path(k).is_file()
 
     def signatures(self) -> Signatures:
-        """All documents' ids (anchors and raw ids of each document together, anchors first)."""
-        ids, sizes = [], []
-        for k in range((self.count + self.shard_size - 1) // self.shard_size):
+        """All documents' ids (anchors and raw ids of each document together, anchors first), read into
+        one preallocated array (memory: the ids once, plus one shard)."""
+        shards = range((self.count + self.shard_size - 1) // self.shard_size)
+        sizes = []
+        for k in shards:
+            with np.load(self.shard_path(k)) as z:
+                sizes.append(z["anchor_len"].astype(np.int64) + z["raw_len"])
+        size = np.concatenate(sizes) if sizes else np.zeros(0, np.int64)
+        start = np.zeros(len(size) + 1, dtype=np.int64)
+        np.cumsum(size, out=start[1:])
+        ids = np.empty(int(start[-1]), dtype=np.int64)
+        for k in shards:
             with np.load(self.shard_path(k)) as z:
                 a_len, r_len, a, r = z["anchor_len"], z["raw_len"], z["anchor"], z["raw"]
-            a_end, r_end = np.cumsum(a_len), np.cumsum(r_len)
-            for j in range(len(a_len)):
-                ids.append(a[a_end[j] - a_len[j] : a_end[j]])
-                ids.append(r[r_end[j] - r_len[j] : r_end[j]])
-                sizes.append(int(a_len[j] + r_len[j]))
-        start = np.zeros(len(sizes) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=start[1:])
-        return Signatures(np.concatenate(ids) if ids else np.zeros(0, np.int64), start)
+            docs = np.arange(len(a_len))
+            owner = np.concatenate([np.repeat(docs, a_len), np.repeat(docs, r_len)])
+            order = np.argsort(owner, kind="stable")  # each document's anchors, then its raw ids
+            first = int(start[k * self.shard_size])
+            ids[first : first + len(owner)] = np.concatenate([a, r])[order]
+        return Signatures(ids, start)
 
     def text(self, i: int) -> str:
         k, j = divmod(i, self.shard_size)
