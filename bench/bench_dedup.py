@@ -463,8 +463,9 @@ def run_scale(args) -> None:
              f"{chars:,.0f} characters a document on average; {bases:,} natural documents (xwlb + People's "
              f"Daily joined to 1,500-1,700 characters), each with {copies // max(1, bases)} copies spun by the "
              "public table (r from 0.3 to 0.8)"
-             + (f", and {unique:,} documents with no copy (`--unique`: those texts with their Chinese characters "
-                "shifted, see `unique_texts`)" if unique else ": every document in a cluster")
+             + (f", and {unique:,} documents with no copy (`--unique`: those texts in other \"languages\" — each "
+                "swappable word replaced by another of the vocabulary, the other Chinese characters shifted; see "
+                "`unique_texts`)" if unique else ": every document in a cluster")
              + ".  `--no-spin` (no detector: the longest member is kept, usually a copy).\n",
              "| | |", "|---|---:|",
              f"| wall clock (s) | {stats['wall']:,.0f} |", f"| CPU, all processes (s) | {stats['cpu']:,.0f} |",
