@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -30,3 +32,17 @@ def connect(address: str | None, workers: int) -> bool:
     else:
         ray.init(num_cpus=workers, include_dashboard=False, **common)
     return True
+
+
+@contextmanager
+def session(address: str | None, workers: int) -> Iterator[Any]:
+    """The ``ray`` module, connected by :func:`connect` for the block and shut down after it when this
+    call connected (a cluster or an instance someone else started stays up)."""
+    started = connect(address, workers)
+    import ray
+
+    try:
+        yield ray
+    finally:
+        if started:
+            ray.shutdown()

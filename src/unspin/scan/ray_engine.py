@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from unspin.cluster import connect  # noqa: F401 - the Ray connection, shared with trace and dedup
+from unspin.cluster import connect, session  # noqa: F401 - the Ray connection, shared with trace and dedup
 from unspin.errors import UnspinError
 from unspin.scan.options import ScanOptions
 from unspin.scan.record import Shard, ShardResult
@@ -61,15 +61,12 @@ class ScanActor:
 def run_ray(opts: ScanOptions, skip: frozenset[str], on_result: Callable[[ShardResult], None],
             on_skip: Callable[[Shard], None]) -> None:
     """Score every unfinished shard on Ray Data with ``opts.workers`` actors."""
-    started = connect(opts.address, opts.workers)
-    import ray
-
-    warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.data")
-    ctx = ray.data.DataContext.get_current()
-    ctx.enable_progress_bars = False
-    ctx.print_on_execution_start = False
-    ctx.target_max_block_size = 1  # one shard per block, so every actor gets work
-    try:
+    with session(opts.address, opts.workers) as ray:
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.data")
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = False
+        ctx.print_on_execution_start = False
+        ctx.target_max_block_size = 1  # one shard per block, so every actor gets work
         items = [{"index": i, "path": p} for i, p in enumerate(opts.inputs)]
         ds = ray.data.from_items(items, override_num_blocks=len(items))
         ds = ds.flat_map(_read, fn_kwargs={"opts": opts, "skip": skip}, num_cpus=0)
@@ -83,6 +80,3 @@ def run_ray(opts: ScanOptions, skip: frozenset[str], on_result: Callable[[ShardR
                 on_skip(Shard(res.key, [], res.stats["nbytes"]))
             else:
                 on_result(res)
-    finally:
-        if started:
-            ray.shutdown()

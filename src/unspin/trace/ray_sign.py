@@ -39,12 +39,9 @@ class _Signer:
 def sign_on_ray(docs: Iterable[Doc], fp: Fingerprinter, workers: int = 2,
                 address: str | None = None, batch: int = 500) -> Iterator[Signed]:
     """Batches of ``(document, sampled shingle ids)``, in input order, signed by Ray actors."""
-    from unspin.cluster import connect
+    from unspin.cluster import session
 
-    started = connect(address, workers)
-    import ray
-
-    try:
+    with session(address, workers) as ray:
         actor = ray.remote(num_cpus=1)(_Signer)
         fp_ref = ray.put(fp)
         pool = [actor.remote(fp_ref) for _ in range(workers)]
@@ -56,9 +53,6 @@ def sign_on_ray(docs: Iterable[Doc], fp: Fingerprinter, workers: int = 2,
                 yield ray.get(pending.popleft())
         while pending:
             yield ray.get(pending.popleft())
-    finally:
-        if started:
-            ray.shutdown()
 
 
 @dataclass

@@ -524,36 +524,32 @@ class ShardedIndex:
         return total
 
     def _add_ray(self, docs, replace, batch, progress, address) -> AddReport:
-        from unspin.cluster import connect
-
-        started = connect(address, len(self.names))
-        import ray
+        from unspin.cluster import session
 
         total = AddReport()
         writers: list = []
-        try:
-            actor = ray.remote(num_cpus=1)(_ShardWriter)
-            writers = [actor.remote(str(self.path / name), replace, batch) for name in self.names]
-            pending: deque = deque()
-            for i, part in self._batches(docs):
-                pending.append(writers[i].add.remote(part))
-                while len(pending) >= 2 * len(writers):
+        with session(address, len(self.names)) as ray:
+            try:
+                actor = ray.remote(num_cpus=1)(_ShardWriter)
+                writers = [actor.remote(str(self.path / name), replace, batch) for name in self.names]
+                pending: deque = deque()
+                for i, part in self._batches(docs):
+                    pending.append(writers[i].add.remote(part))
+                    while len(pending) >= 2 * len(writers):
+                        _merge(total, _ray_get(ray, pending.popleft()))
+                        if progress:
+                            progress(total)
+                while pending:
                     _merge(total, _ray_get(ray, pending.popleft()))
                     if progress:
                         progress(total)
-            while pending:
-                _merge(total, _ray_get(ray, pending.popleft()))
+                for w in writers:
+                    _merge(total, _ray_get(ray, w.close.remote()))
                 if progress:
                     progress(total)
-            for w in writers:
-                _merge(total, _ray_get(ray, w.close.remote()))
-            if progress:
-                progress(total)
-        finally:
-            for w in writers:
-                ray.kill(w)
-            if started:
-                ray.shutdown()
+            finally:
+                for w in writers:
+                    ray.kill(w)
         return total
 
 
