@@ -34,18 +34,25 @@ def _lowest(a: np.ndarray, b: np.ndarray, labels: np.ndarray) -> tuple[np.ndarra
     return nodes[first], seen[first]
 
 
-def components(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    """The component label of each node ``0..n-1`` (its smallest node) of the graph with edges
-    ``(a[k], b[k])``."""
-    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+def _settle(n: int, rounds) -> np.ndarray:
+    """Labels of ``0..n-1`` once ``rounds(labels)`` (each round's ``(nodes, label)`` pieces, see
+    :func:`_lowest`) and pointer jumping change nothing."""
     labels = np.arange(n, dtype=np.int64)
     while True:
         new = labels.copy()
-        np.minimum.at(new, *_lowest(a, b, labels))
+        for nodes, low in rounds(labels):
+            np.minimum.at(new, nodes, low)
         new = _jump(new)
         if np.array_equal(new, labels):
             return labels
         labels = new
+
+
+def components(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """The component label of each node ``0..n-1`` (its smallest node) of the graph with edges
+    ``(a[k], b[k])``."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    return _settle(n, lambda labels: [_lowest(a, b, labels)])
 
 
 def components_ray(a: np.ndarray, b: np.ndarray, n: int, chunks: int) -> np.ndarray:
@@ -57,13 +64,9 @@ def components_ray(a: np.ndarray, b: np.ndarray, n: int, chunks: int) -> np.ndar
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     bounds = np.linspace(0, len(a), max(1, chunks) + 1).astype(np.int64)
     parts = [(ray.put(a[lo:hi]), ray.put(b[lo:hi])) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
-    labels = np.arange(n, dtype=np.int64)
-    while True:
+
+    def rounds(labels: np.ndarray) -> list:
         ref = ray.put(labels)
-        new = labels.copy()
-        for nodes, low in ray.get([lowest.remote(pa, pb, ref) for pa, pb in parts]):
-            np.minimum.at(new, nodes, low)
-        new = _jump(new)
-        if np.array_equal(new, labels):
-            return labels
-        labels = new
+        return ray.get([lowest.remote(pa, pb, ref) for pa, pb in parts])
+
+    return _settle(n, rounds)

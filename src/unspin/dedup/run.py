@@ -270,13 +270,9 @@ class _Workers:
         opts = self.opts
         try:
             if opts.engine == "ray":
-                from unspin.cluster import connect
+                from unspin.cluster import session
 
-                started = connect(opts.address, opts.workers)
-                import ray
-
-                if started:
-                    self.stack.callback(ray.shutdown)
+                ray = self.stack.enter_context(session(opts.address, opts.workers))
                 actor = ray.remote(num_cpus=1)(self.ray_actor)
                 refs = [ray.put(x) for x in self.ray_args]
                 self.actors = [actor.remote(*refs) for _ in range(opts.workers)]
@@ -462,16 +458,17 @@ def _check(row: list) -> Check:
 
 
 def verify_phase(opts: DedupOptions, store: Store, cand: Candidates, fp, bar) -> list[Check]:
-    """Verify the candidate pairs above :data:`MIN_SCORE`, one component of the candidate graph after another
-    and best first inside (:func:`~unspin.dedup.candidates.grouped`), in batches of about :data:`BATCH`
-    (see :data:`LAG`); each batch's checks are saved to ``verify/`` (a rerun reads them back)."""
+    """Verify the candidate pairs (those at :data:`MIN_SCORE`: :func:`dedup` asks
+    :func:`~unspin.dedup.candidates.candidate_pairs` for no others), one component of the candidate
+    graph after another and best first inside (:func:`~unspin.dedup.candidates.grouped`), in batches
+    of about :data:`BATCH` (see :data:`LAG`); each batch's checks are saved to ``verify/`` (a rerun
+    reads them back)."""
     from collections import deque
 
     folder = opts.work / "verify"
     folder.mkdir(exist_ok=True)
-    keep = cand.score >= MIN_SCORE
-    order, comp = grouped(cand.a[keep], cand.b[keep], store.count)
-    a, b, comp = cand.a[keep][order].tolist(), cand.b[keep][order].tolist(), comp.tolist()
+    order, comp = grouped(cand.a, cand.b, store.count)
+    a, b, comp = cand.a[order].tolist(), cand.b[order].tolist(), comp.tolist()
     uf = UnionFind(store.count)
     results: list[list[Check]] = []
     pending: deque = deque()  # (batch number, handle) in flight
@@ -558,7 +555,7 @@ def dedup(opts: DedupOptions) -> DedupSummary:
     shutil.rmtree(spill, ignore_errors=True)  # a killed run's partial shuffle
     spill.mkdir()
     cand = candidate_pairs(sig, spill=spill, min_score=MIN_SCORE)
-    summary.candidates = int((cand.score >= MIN_SCORE).sum())
+    summary.candidates = len(cand.a)
     summary.postings, summary.pair_postings = cand.postings, cand.pair_postings
     summary.phase_seconds["pair"] = round(time.monotonic() - t0, 2)
 
@@ -606,17 +603,11 @@ def write_phase(opts: DedupOptions, entries: list[Entry], store: Store, sig: Sig
                 summary: DedupSummary) -> dict[int, dict[str, Any]]:
     """The output record of every entry, by document number (``--engine ray``: the link components on Ray)."""
     if opts.engine == "ray":
-        import ray
-
-        from unspin.cluster import connect
+        from unspin.cluster import session
         from unspin.dedup.graph import components_ray
 
-        started = connect(opts.address, opts.workers)
-        try:
+        with session(opts.address, opts.workers):
             uf, pages = cluster(len(entries), checks, lambda a, b, n: components_ray(a, b, n, 4 * opts.workers))
-        finally:
-            if started:
-                ray.shutdown()
     else:
         uf, pages = cluster(len(entries), checks)
     by_num = {e.num: e for e in entries}
