@@ -21,7 +21,7 @@ class Token(NamedTuple):
     end: int
 
 
-def import_jieba():
+def _import_jieba():
     """``import jieba``, without the ``pkg_resources`` import jieba tries first.
 
     jieba asks ``pkg_resources`` only to open its own data files and falls back to a plain
@@ -45,7 +45,7 @@ def import_jieba():
 
 @cache
 def _jieba():
-    jieba = import_jieba()
+    jieba = _import_jieba()
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba
@@ -156,10 +156,9 @@ def total_freq() -> int:
 @cache
 def _pos_tags() -> dict[str, str]:
     """jieba's part-of-speech table (word -> tag), loaded once."""
-    import_jieba()
+    _jieba()  # jieba imported (without pkg_resources) and initialised before its posseg module
     import jieba.posseg
 
-    _jieba()
     return jieba.posseg.dt.word_tag_tab
 
 
