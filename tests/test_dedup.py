@@ -166,6 +166,30 @@ def test_link_rule_needs_every_number_and_close_anchors_on_partial_alignments():
     assert not Side(0.77, 0.6, 0.25).link()  # a short template story: boilerplate aligns, little else
     assert Side(0.98, 0.6, 0.8, 1.0, tokens=3).link()  # a close copy: words outside the vocabulary swapped
     assert not Side(0.9, 0.6, 0.8, 1.0, tokens=3).link()  # ... but a tenth of it unaligned: a related story
+    # a passage two stories share: the rest of the smaller one keeps few anchors in the larger
+    assert not Side(0.63, 1.0, 0.69, contained=0.32).link()
+    assert Side(0.63, 1.0, 0.69, contained=0.7).link()
+
+
+def test_an_excerpt_two_articles_share_joins_one_of_them():
+    from unspin.dedup.cluster import cluster
+    from unspin.dedup.verify import Check, Side
+
+    def copy(i, j):  # whole copies: each explains all of the other
+        return Check(i, j, Side(1.0, 0.9, 0.5, aligned={0: 100}), Side(1.0, 0.9, 0.5, aligned={0: 100}))
+
+    def inside(i, j, back=0.3, chars=100):  # i sits whole inside j
+        return Check(i, j, Side(1.0, 0.9, 0.5, aligned={0: chars}), Side(back, 0.9, 0.5, aligned={0: chars}))
+
+    # 0, 1, 2: an article and two copies; 3: an excerpt of it whose sentences article 4 holds too
+    checks = [copy(0, 1), copy(1, 2), inside(3, 0), inside(3, 1), inside(3, 2), inside(3, 4)]
+    uf, pages = cluster(5, checks)
+    assert not pages and {uf.find(i) for i in range(4)} == {0} and uf.find(4) == 4
+    # an excerpt inside one article only still joins it, and so does a heavy spin of the same text
+    # that missed its link but aligns with the article both ways (5)
+    partial = Check(5, 0, Side(0.85, 0.6, 0.3, aligned={0: 85}), Side(0.8, 0.6, 0.3, aligned={0: 80}))
+    uf, _ = cluster(6, [copy(0, 1), inside(3, 0), inside(3, 5), partial])
+    assert {uf.find(i) for i in (0, 1, 3, 5)} == {0} and uf.find(2) == 2 and uf.find(4) == 4
 
 
 def test_docstring_examples():

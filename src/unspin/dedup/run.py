@@ -442,7 +442,7 @@ class _RayVerify:
 def _side_row(s: Side | None) -> list | None:
     if s is None:
         return None
-    return [s.coverage, s.similarity, s.raw_similarity, s.numbers, sorted(s.aligned.items()), s.tokens]
+    return [s.coverage, s.similarity, s.raw_similarity, s.numbers, sorted(s.aligned.items()), s.tokens, s.contained]
 
 
 def _row(c: Check) -> list:
@@ -450,7 +450,7 @@ def _row(c: Check) -> list:
 
 
 def _side(row: list | None) -> Side | None:
-    return None if row is None else Side(row[0], row[1], row[2], row[3], {int(k): int(v) for k, v in row[4]}, row[5])
+    return None if row is None else Side(row[0], row[1], row[2], row[3], {int(k): int(v) for k, v in row[4]}, *row[5:7])
 
 
 def _check(row: list) -> Check:

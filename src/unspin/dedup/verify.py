@@ -19,7 +19,7 @@ cluster) when its numbers are kept and its anchors match closely (:data:`MIN_SIM
 either the aligned sentences cover :data:`COVER` of the smaller document while anchors match
 :data:`COVER_MARGIN` better than the raw text (or the text is verbatim, :data:`VERBATIM`), or they
 cover :data:`SPUN_COVER` of it with anchors matching :data:`SPUN_MARGIN` better than the raw text and
-at least :data:`SPUN_SIMILARITY` (a heavy spin, whose raw text no longer aligns every sentence; a
+at least :data:`SPUN_SIMILARITY`, its whole text keeping :data:`SPUN_CONTAINED` of its anchors there (a heavy spin, whose raw text no longer aligns every sentence; a
 short template story, whose boilerplate sentences align on their anchors alone, matches less), or
 it is a close copy (:data:`CLOSE_COVER`).  Thresholds were chosen on a tune crawl
 (``bench/bench_dedup.py``'s design, seed 17) and are reported on another seed (18).
@@ -47,6 +47,9 @@ VERBATIM = 0.9
 SPUN_COVER = 0.5
 SPUN_MARGIN = 0.3
 SPUN_SIMILARITY = 0.62
+SPUN_CONTAINED = 0.5
+"""...and whose whole text keeps this share of its anchors in the other document: a spun copy keeps its
+anchors in the sentences the raw alignment missed too; a story sharing a passage with another does not."""
 CLOSE_COVER = 0.95
 CLOSE_RAW = 0.7
 CLOSE_SIMILARITY = 0.55
@@ -76,6 +79,8 @@ class Side:
     """Aligned sentence of the query -> its Chinese characters."""
     tokens: int = 0
     """Digit and Latin tokens in the aligned sentences (``numbers`` is the share found)."""
+    contained: float = 1.0
+    """Share of the query's anchor shingles, all sentences aligned or not, that the other document holds."""
 
     @property
     def chars(self) -> int:
@@ -91,8 +96,9 @@ class Side:
         kept_text = self.similarity >= self.raw_similarity + COVER_MARGIN or self.raw_similarity >= VERBATIM
         close = (self.coverage >= CLOSE_COVER and self.raw_similarity >= CLOSE_RAW
                  and self.similarity >= CLOSE_SIMILARITY)
-        return ((self.coverage >= COVER and kept_text) or close
-                or (self.coverage >= SPUN_COVER and self.similarity >= max(SPUN_SIMILARITY, self.raw_similarity + SPUN_MARGIN)))
+        spun = (self.coverage >= SPUN_COVER and self.contained >= SPUN_CONTAINED
+                and self.similarity >= max(SPUN_SIMILARITY, self.raw_similarity + SPUN_MARGIN))
+        return (self.coverage >= COVER and kept_text) or close or spun
 
     def part(self) -> bool:
         kept_text = self.similarity >= self.raw_similarity + PART_MARGIN or self.raw_similarity >= VERBATIM
@@ -158,8 +164,11 @@ def side(query_view: View, source_view: View, fp) -> Side:
     numbers = 1.0
     if tokens:
         numbers = sum(t in source_view.tokens for t in tokens) / len(tokens)
+    anchors = source_view.source.anchors
+    total = sum(len(s.shingles) for s in q)
+    held = sum(x in anchors for s in q for x in s.shingles)
     return Side(sum(aligned.values()) / (sum(han) or 1), al.similarity, al.raw_shared / raw if raw else 0.0,
-                numbers, aligned, len(tokens))
+                numbers, aligned, len(tokens), held / total if total else 0.0)
 
 
 @dataclass(frozen=True, slots=True)
