@@ -190,6 +190,10 @@ def test_an_excerpt_two_articles_share_joins_one_of_them():
     partial = Check(5, 0, Side(0.85, 0.6, 0.3, aligned={0: 85}), Side(0.8, 0.6, 0.3, aligned={0: 80}))
     uf, _ = cluster(6, [copy(0, 1), inside(3, 0), inside(3, 5), partial])
     assert {uf.find(i) for i in (0, 1, 3, 5)} == {0} and uf.find(2) == 2 and uf.find(4) == 4
+    # one heavy spin (1) of article 0 holds a passage of story 2: the copies stay out of the story,
+    # but an excerpt held by the story through two of its copies (4 and 5, both spun) joins it
+    uf, _ = cluster(6, [copy(0, 1), inside(1, 2), copy(4, 5), inside(4, 3), inside(5, 3)])
+    assert uf.find(0) == uf.find(1) != uf.find(2) and {uf.find(i) for i in (3, 4, 5)} == {3}
 
 
 def test_docstring_examples():

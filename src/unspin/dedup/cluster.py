@@ -14,6 +14,7 @@ held whole by it (an excerpt inside a page is not its source: the page is the ex
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,9 @@ what the larger explains of it (30% excerpts: 0.17–0.65 on the tune crawl; who
 MUTUAL = 0.5
 """...but also every other component holding it that a pair aligns with the best one, each document at
 least this share of the other (a heavy spin of the same text that missed a link)."""
+HELD_BY = 2
+"""...and a component of several documents joins only a component holding at least this many of them (one
+heavy spin's partial link does not carry its copies into a story that shares a passage with it)."""
 COPY_LENGTH = 0.8
 """A member at least this share of the kept document's length (and the kept one at least this share of
 its length) is a ``copy``; else an ``excerpt``."""
@@ -165,7 +169,15 @@ def link_components(n: int, checks: Sequence[Check], stitched: set[int], labelle
     alike = {(uf.find(c.small), uf.find(c.large)) for c in checks if c.small not in stitched and c.large not in stitched
              and c.backward is not None and min(c.forward.coverage, c.backward.coverage) >= MUTUAL}
     alike |= {(b, a) for a, b in alike}
+    size = Counter(uf.find(i) for i in {d for c in links for d in (c.small, c.large)})
+    inside: dict[tuple[int, int], set[int]] = {}  # (root of the smaller side, root of the larger) -> smaller documents
+    for c in links:
+        if contained(c) and (ra := uf.find(c.small)) != (rb := uf.find(c.large)):
+            inside.setdefault((ra, rb), set()).add(c.small)
     for small, into in sorted(held.items()):
+        into = {t: v for t, v in into.items() if len(inside[small, t]) >= min(HELD_BY, size[small]) or (small, t) in alike}
+        if not into:
+            continue
         best = max(sorted(into), key=into.__getitem__)
         uf.union(small, best)
         for other in into:
