@@ -2,7 +2,7 @@
 
 A model is a folder of data files (never pickles: a model folder is something users share)::
 
-    meta.json            format, settings, detector and candidate-ranking weights, provenance, sha256 of every file below
+    meta.json            format, settings, detector weights, provenance, sha256 of every file below
     pairs.npz            the pair classifiers (boosted trees as plain arrays, loaded with allow_pickle=False)
     lexicon.tsv.gz       substitution pairs (see unspin.lexicon), and lexicon.bin, a packed copy
     corpus_lm.json.gz    optional bigram counted from a user's corpus (unspin train --corpus)
@@ -61,7 +61,6 @@ class Model:
     guard: Guard = EMPTY  # the meaning guard the lexicon was built with (learned pairs pass it too)
     calibration: Logistic | None = None  # length-aware calibration of ``doc`` (unspin.decode.calibration)
     vectors: ContextVectors | None = None  # the context-fit feature's word vectors (unspin.lexicon.vectors)
-    ranker: Logistic | None = None  # which candidates the decoder weighs (unspin.decode.ranking); None: fixed order
 
     @property
     def edit_threshold(self) -> float:
@@ -97,7 +96,6 @@ class Model:
         extra = {k: v for k, v in {**self.meta, **(meta or {})}.items() if k not in _META_KEYS}
         body = {"format": FORMAT, "settings": self.settings, "doc": self.doc.to_dict() if self.doc else None,
                 "calibration": self.calibration.to_dict() if self.calibration else None,
-                "ranker": self.ranker.to_dict() if self.ranker else None,
                 **extra, "files": {name: _sha256(out / name) for name in FILES if (out / name).is_file()}}
         tmp = out / "meta.json.tmp"
         tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -116,7 +114,7 @@ LEGACY_FILES = ("pairs.pkl", "corpus_lm.pkl.gz")
 MAX_META_BYTES = 16 << 20
 MAX_PAIRS_BYTES = 512 << 20
 """Largest meta.json, and largest uncompressed pair classifiers, accepted."""
-_META_KEYS = ("format", "settings", "doc", "calibration", "ranker", "files")
+_META_KEYS = ("format", "settings", "doc", "calibration", "files")
 _REBUILD = "rebuild it with `unspin train --out DIR` (the built-in model: reinstall unspin)"
 
 
@@ -178,11 +176,10 @@ def _feature_widths() -> dict[str, int]:
     from unspin.decode.calibration import features
     from unspin.decode.decision import density_features, document_context
     from unspin.decode.features import DOC_FEATURES, PAIR_FEATURES
-    from unspin.decode.ranking import RANK_FEATURES
 
     pair = len(PAIR_FEATURES)
     return {"stage1": pair, "stage2": pair + len(density_features([], 1)) + len(document_context(1, 0, 0, 0)),
-            "doc": len(DOC_FEATURES), "calibration": features(0.5, 1).shape[1], "ranker": len(RANK_FEATURES)}
+            "doc": len(DOC_FEATURES), "calibration": features(0.5, 1).shape[1]}
 
 
 _SETTINGS = {
@@ -242,7 +239,6 @@ def _load(path: str) -> Model:
         current = p / "meta.json"
         doc = Logistic.from_dict(meta["doc"], _feature_widths()["doc"]) if meta.get("doc") else None
         calibration = Logistic.from_dict(meta["calibration"], _feature_widths()["calibration"]) if meta.get("calibration") else None
-        ranker = Logistic.from_dict(meta["ranker"], _feature_widths()["ranker"]) if meta.get("ranker") else None
         corpus = None
         if (p / CORPUS_LM).is_file():
             current = p / CORPUS_LM
@@ -268,7 +264,7 @@ def _load(path: str) -> Model:
         lm = InterpolatedLM(lm, corpus, float(settings.get("corpus_weight", 0.3)))
     extra = {k: v for k, v in meta.items() if k not in _META_KEYS}
     return Model(lexicon, lm, pairs.get("stage1"), pairs.get("stage2"), doc, settings, p, trained, extra, guard,
-                 calibration, vectors, ranker)
+                 calibration, vectors)
 
 
 def load_model(path: str | Path | None = None) -> Model:

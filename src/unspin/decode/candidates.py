@@ -1,9 +1,8 @@
 """Candidate originals: for a word a spinner may have written, the words it may have replaced.
 
 Candidates come from the model's lexicon (the public table's known part as a prior,
-thesauri, word vectors, shared English glosses; plus a user's or learned pairs), best first
-by the model's learned ranking (:mod:`unspin.decode.ranking`) and at most
-``model.max_candidates`` per word.  Per-model caches keep the lookups
+thesauri, word vectors, shared English glosses; plus a user's or learned pairs), strongest
+first and at most ``model.max_candidates`` per word.  Per-model caches keep the lookups
 cheap; nothing here reads the text around a word (that is :mod:`unspin.decode.channel`).
 """
 
@@ -11,12 +10,23 @@ from __future__ import annotations
 
 import math
 
-from unspin.decode.ranking import ranked
 from unspin.lexicon import Candidate, Lexicon, Source
 from unspin.text.segment import Token, word_freq
 
+_STRONG = int(Source.CILIN | Source.USER | Source.LEARNED)
+_CNSYN = int(Source.CNSYN)
 _PUBLIC = int(Source.PUBLIC)
+_GLOSS = int(Source.GLOSS)
+_DOUBTFUL = int(Source.DOUBTFUL)
 MAX_MERGE = 4  # tokens joined at most to find a spun word the segmenter split
+
+
+def _rank(c: Candidate) -> float:
+    strong = bool(c.sources & _STRONG)
+    return (
+        4.0 * bool(c.sources & _PUBLIC) + 3.0 * strong + bool(c.sources & _CNSYN) + 1.5 * bool(c.sources & _GLOSS)
+        + c.similarity + 0.3 * math.log10(word_freq(c.word) + 1) - 1.0 * bool(c.sources & _DOUBTFUL)
+    )
 
 
 def candidates_of(model, word: str) -> list[Candidate]:
@@ -36,7 +46,7 @@ def candidates(model, word: str, extra: Lexicon | None) -> list[Candidate]:
             old = merged.get(c.word)
             merged[c.word] = Candidate(c.word, c.sources | (old.sources if old else 0), 1.0)
         cands = list(merged.values())
-    cands = ranked(model.ranker, word, cands, model.max_candidates)
+    cands = sorted(cands, key=lambda c: -_rank(c))[: model.max_candidates]
     if extra is None:
         cache[word] = cands
     return cands

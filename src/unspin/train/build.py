@@ -10,9 +10,8 @@
    fixed choice per word from the public table's known part, from thesaurus tables
    standing for pairs nobody published, or both; most hits replaced.  No pair of the
    public table's held-out part is ever used.  The decoder's evidence on all documents
-   trains the candidate ranking (which candidates the decoder weighs:
-   :mod:`unspin.decode.ranking`), the pair classifiers (stage 1, then stage 2 with document
-   density) and the document detector, by logistic regression.
+   trains the pair classifiers (stage 1, then stage 2 with document density) and the
+   document detector, by logistic regression.
 4. With ``context_pass``, every document is decoded a second time with the first model's
    confident edits applied around each slot, and the classifiers are refitted on that
    evidence (the decoder does the same at run time: see :func:`unspin.decode.document.analyse`).
@@ -35,7 +34,6 @@ from pathlib import Path
 
 import numpy as np
 
-from unspin.decode import ranking
 from unspin.decode.document import analyse, score_pairs, stage2_matrix
 from unspin.lexicon import Lexicon, Source, gloss, public, sources
 from unspin.lexicon.guard import EMPTY, Guard, build_guard
@@ -339,18 +337,14 @@ def train(
     data = _labelled(docs, lex, seed, families=families)
     n_fit = int(len(data) * 0.8)
     keys = [d[1] for d in data]
-    folds = {f: hidden_fold(model, f) for f in {d[3] for d in data} if f is not None}
-    model.ranker = fit_ranker(model, folds, data[:n_fit], progress)
-    for m in folds.values():
-        m.ranker = model.ranker
     progress(f"decoding {len(data):,} training documents ({sum(bool(k) for k in keys):,} spun)")
-    analyses = _decode_all(model, data, progress, folds)
+    analyses = _decode_all(model, data, progress)
     _fit_all(model, analyses[:n_fit], keys[:n_fit], progress)
     if context_pass is not None:
         # second pass: re-read each slot with the first model's confident edits applied around it
         model.settings["context_pass"] = context_pass
         progress(f"decoding again with restored context (pairs >= {context_pass})")
-        analyses = _decode_all(model, data, progress, folds)
+        analyses = _decode_all(model, data, progress)
         _fit_all(model, analyses[:n_fit], keys[:n_fit], progress)
     # validation: choose the edit threshold, then fit the detector on all documents
     val = _fit_stats(model, analyses[n_fit:], keys[n_fit:])
@@ -390,25 +384,9 @@ def training_paragraphs(corpus: list[str] | None, text_field: str = "text") -> I
     return _interleave(corpora.peoples_daily(), corpora.reviews())
 
 
-def fit_ranker(model: Model, folds: dict[int, Model], data, progress: Callable[[str], None]):
-    """The candidate ranking (:mod:`unspin.decode.ranking`) fitted on the swaps of the spun ``data``
-    documents, each read with the lexicon its decoder will have (``folds``: a hidden fold's model)."""
-    X, y = [], []
-    for text, key, _, fold in data:
-        swaps = {(text[s:e], original) for (s, e), original in key.items()}
-        Xd, yd = ranking.rows(sorted(swaps), (model if fold is None else folds[fold]).lexicon)
-        X.append(Xd)
-        y.append(yd)
-    X, y = np.vstack(X), np.concatenate(y)
-    progress(f"fitting the candidate ranking on {len(y):,} candidates of {int(y.sum()):,} swaps")
-    return ranking.fit(X, y)
-
-
-def _decode_all(model: Model, data, progress: Callable[[str], None], folds: dict[int, Model] | None = None) -> list:
-    """Decode every training document, each with the model of its hidden fold (if any; ``folds``
-    when already made)."""
-    if folds is None:
-        folds = {f: hidden_fold(model, f) for f in {d[3] for d in data} if f is not None}
+def _decode_all(model: Model, data, progress: Callable[[str], None]) -> list:
+    """Decode every training document, each with the model of its hidden fold (if any)."""
+    folds = {f: hidden_fold(model, f) for f in {d[3] for d in data} if f is not None}
     out = []
     for i, (text, _, learned, fold) in enumerate(data):
         out.append(analyse(text, model if fold is None else folds[fold], extra=learned))
