@@ -178,7 +178,8 @@ def _feature_widths() -> dict[str, int]:
     from unspin.decode.features import DOC_FEATURES, PAIR_FEATURES
 
     pair = len(PAIR_FEATURES)
-    return {"stage1": pair, "stage2": pair + len(density_features([], 1)) + len(document_context(1, 0, 0, 0)),
+    LOCAL = 2  # unspin.decode.decision.local_density's columns (stage-2 trees fitted before them never read them)
+    return {"stage1": pair, "stage2": pair + len(density_features([], 1)) + len(document_context(1, 0, 0, 0)) + LOCAL,
             "doc": len(DOC_FEATURES), "calibration": features(0.5, 1).shape[1]}
 
 

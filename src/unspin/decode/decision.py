@@ -30,6 +30,8 @@ CONTAINS_MIN_DELTA = 1.0  # ... and every occurrence must read 10x better restor
 DOUBTFUL_MIN_DELTA = 1.0  # an edit that may change meaning: every occurrence must read 10x better restored
 NO_EVIDENCE_CAP = 0.45  # a verdict with no edit to show is lowered to this
 DENSITY_PRIOR = 60  # natural words added to every document when rating its spin density
+LOCAL_RADIUS = 50  # words on each side of a pair that rate the density around it (local_density)
+LOCAL_PRIOR = 20  # natural words added to every such window
 
 
 @dataclass
@@ -120,17 +122,47 @@ def density_features(p1: list[float], n_words: int) -> list[float]:
     return [100.0 * sum(p >= 0.5 for p in ps) / n, 100.0 * sum(ps) / n]
 
 
+def local_density(hyps: list[PairEvidence], n_words: int) -> np.ndarray:
+    """For each hypothesis, how spun the words around it look to stage 1 (set ``p1`` first): over the
+    :data:`LOCAL_RADIUS` words on each side of each of its occurrences (itself left out), the words
+    whose best ``p1`` is at least 0.5 and the sum of best ``p1``, per 100 words plus
+    :data:`LOCAL_PRIOR`; the densest occurrence counts.  A page spun in one paragraph only is dense
+    there and nowhere else, which the document's density dilutes.
+
+    >>> from unspin.lexicon import Candidate
+    >>> h = [PairEvidence("本年", Candidate("今年", 0, 1.0), [5], p1=0.9),
+    ...      PairEvidence("交给", Candidate("交付", 0, 1.0), [7, 400], p1=0.8)]
+    >>> local_density(h, 500).round(2).tolist()
+    [[1.33, 1.07], [1.3, 1.17]]
+    """
+    pos = [p for h in hyps for p in h.positions]
+    n = max(n_words, max(pos, default=-1) + 1)
+    best = np.zeros(n)
+    for h in hyps:
+        best[h.positions] = np.maximum(best[h.positions], h.p1)
+    hot = np.concatenate([[0.0], np.cumsum(best >= 0.5)])
+    mass = np.concatenate([[0.0], np.cumsum(best)])
+    at = np.array(pos, dtype=np.intp)
+    lo, hi = np.maximum(at - LOCAL_RADIUS, 0), np.minimum(at + LOCAL_RADIUS + 1, n)
+    width = hi - lo - 1 + LOCAL_PRIOR
+    rows = np.column_stack([100.0 * (hot[hi] - hot[lo] - (best[at] >= 0.5)) / width,
+                            100.0 * (mass[hi] - mass[lo] - best[at]) / width])
+    starts = np.cumsum([0] + [len(h.positions) for h in hyps[:-1]])
+    return np.maximum.reduceat(rows, starts, axis=0) if len(rows) else np.zeros((0, 2))
+
+
 def stage2_matrix(model, hyps: list[PairEvidence], n_words: int, ctx: list[float]) -> np.ndarray:
     """Score ``hyps`` with stage 1 (sets ``p1``) and return stage 2's inputs: each pair's
-    features plus the document's density computed from the stage-1 probabilities and its
-    context ``ctx`` (:func:`document_context`)."""
+    features plus the document's density computed from the stage-1 probabilities, its
+    context ``ctx`` (:func:`document_context`) and the density around the pair
+    (:func:`local_density`; last, so that trees fitted before it never read it)."""
     X = np.vstack([h.features for h in hyps])
     best: dict[str, float] = {}
     for h, p in zip(hyps, model.pair_stage1.predict(X), strict=True):
         h.p1 = float(p)
         best[h.spun] = max(best.get(h.spun, 0.0), h.p1)
     dens = density_features(list(best.values()), n_words) + list(ctx)
-    return np.hstack([X, np.tile(dens, (len(hyps), 1))])
+    return np.hstack([X, np.tile(dens, (len(hyps), 1)), local_density(hyps, n_words)])
 
 
 def score_pairs(model, hyps: list[PairEvidence], n_words: int, ctx: list[float]) -> None:
