@@ -40,7 +40,7 @@ from unspin.lexicon.guard import EMPTY, Guard, build_guard
 from unspin.lexicon.vectors import DIMS, ContextVectors
 from unspin.lm import BigramLM, InterpolatedLM, load_kenlm
 from unspin.model import Model, text_hash
-from unspin.spin import choose_table, random_table, spin
+from unspin.spin import choose_table, random_table, spin, spin_span
 from unspin.text.segment import same_pos, tokenize, word_freq
 from unspin.train import corpora
 from unspin.train.calibrate import fit_calibration
@@ -207,13 +207,34 @@ def hidden_fold(model: Model, fold: int) -> Model:
     return replace(model, lexicon=lex)
 
 
+PARTIAL_MIN_CHARS = 300
+"""Documents at least this long may be spun in one stretch only (``partial_share`` of the spun ones)."""
+
+
+def partial_span(doc: str, rng: random.Random) -> tuple[int, int]:
+    """A stretch of whole sentences covering a quarter to a half of ``doc``: the part a tool spun
+    when it spun one paragraph of an otherwise natural page.
+
+    >>> partial_span("甲。" * 10, random.Random(0))
+    (12, 20)
+    """
+    ends = [m.end() for m in re.finditer(r"[。！？!?\n]+", doc)]
+    bounds = [0, *[e for e in ends if e < len(doc)], len(doc)]
+    share = rng.uniform(0.25, 0.5)
+    start = rng.choice(bounds[:-1])
+    end = next((b for b in bounds if b >= start + share * len(doc)), len(doc))
+    return start, end
+
+
 def _labelled(
     docs: list[str], lex: Lexicon, seed: int, spin_share: float = 0.5, n_tables: int = 18,
     learned_share: float = 0.25, families: tuple[str, ...] = FAMILIES, hide_share: float = 0.5,
+    partial_share: float = 0.2,
 ) -> list[tuple[str, dict, Lexicon | None, int | None]]:
     """(text, answer key, learned pairs, hidden fold) per document.
 
-    Half the documents are spun with one of ``n_tables`` spinner tables; a ``hide_share``
+    Half the documents are spun with one of ``n_tables`` spinner tables, a ``partial_share`` of
+    them in one stretch only (:func:`partial_span`); a ``hide_share``
     of those spun from the public table are decoded with one fold of its pairs hidden
     (:data:`HIDDEN_FOLDS`).  For a
     ``learned_share`` of them, half of the table (plus 10% wrong pairs) is handed to the
@@ -229,7 +250,12 @@ def _labelled(
             continue
         table, kind = rng.choice(tables)
         r = rng.uniform(0.3, 0.9) if kind == "thesaurus" else rng.uniform(0.5, 1.0)  # tools replace most hits
-        s = spin(doc, table, r=r, seed=i, mode=rng.choice(("words", "chars")))
+        mode = rng.choice(("words", "chars"))
+        if len(doc) >= PARTIAL_MIN_CHARS and rng.random() < partial_share:
+            start, end = partial_span(doc, rng)
+            s = spin_span(doc, start, end, table, r, seed=i, mode=mode)
+        else:
+            s = spin(doc, table, r=r, seed=i, mode=mode)
         learned = None
         if rng.random() < learned_share and s.swaps:
             learned = Lexicon()
