@@ -212,8 +212,9 @@ PARTIAL_MIN_CHARS = 300
 
 
 def partial_span(doc: str, rng: random.Random) -> tuple[int, int]:
-    """A stretch of whole sentences covering a quarter to a half of ``doc``: the part a tool spun
-    when it spun one paragraph of an otherwise natural page.
+    """A stretch of whole sentences from a random sentence on, a quarter to a half of ``doc`` long or
+    up to its end when less is left: the part a tool spun when it spun one paragraph of an otherwise
+    natural page (the last one, sometimes).
 
     >>> partial_span("甲。" * 10, random.Random(0))
     (12, 20)
