@@ -174,12 +174,12 @@ def _feature_widths() -> dict[str, int]:
     """How many features the decoder gives each classifier (a tree splitting on a feature past
     them would read another row's values)."""
     from unspin.decode.calibration import features
-    from unspin.decode.decision import density_features, document_context
+    from unspin.decode.decision import density_features, document_context, local_density
     from unspin.decode.features import DOC_FEATURES, PAIR_FEATURES
 
     pair = len(PAIR_FEATURES)
-    LOCAL = 2  # unspin.decode.decision.local_density's columns (stage-2 trees fitted before them never read them)
-    return {"stage1": pair, "stage2": pair + len(density_features([], 1)) + len(document_context(1, 0, 0, 0)) + LOCAL,
+    stage2 = pair + len(density_features([], 1)) + len(document_context(1, 0, 0, 0)) + local_density([], 1).shape[1]
+    return {"stage1": pair, "stage2": stage2,
             "doc": len(DOC_FEATURES), "calibration": features(0.5, 1).shape[1]}
 
 

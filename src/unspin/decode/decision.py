@@ -135,19 +135,18 @@ def local_density(hyps: list[PairEvidence], n_words: int) -> np.ndarray:
     >>> local_density(h, 500).round(2).tolist()
     [[1.33, 1.07], [1.3, 1.17]]
     """
-    pos = [p for h in hyps for p in h.positions]
-    n = max(n_words, max(pos, default=-1) + 1)
+    counts = [len(h.positions) for h in hyps]
+    at = np.fromiter((p for h in hyps for p in h.positions), dtype=np.intp, count=sum(counts))
+    n = max(n_words, int(at.max(initial=-1)) + 1)
     best = np.zeros(n)
-    for h in hyps:
-        best[h.positions] = np.maximum(best[h.positions], h.p1)
+    np.maximum.at(best, at, np.repeat([h.p1 for h in hyps], counts))
     hot = np.concatenate([[0.0], np.cumsum(best >= 0.5)])
     mass = np.concatenate([[0.0], np.cumsum(best)])
-    at = np.array(pos, dtype=np.intp)
     lo, hi = np.maximum(at - LOCAL_RADIUS, 0), np.minimum(at + LOCAL_RADIUS + 1, n)
     width = hi - lo - 1 + LOCAL_PRIOR
     rows = np.column_stack([100.0 * (hot[hi] - hot[lo] - (best[at] >= 0.5)) / width,
                             100.0 * (mass[hi] - mass[lo] - best[at]) / width])
-    starts = np.cumsum([0] + [len(h.positions) for h in hyps[:-1]])
+    starts = np.cumsum([0, *counts[:-1]])
     return np.maximum.reduceat(rows, starts, axis=0) if len(rows) else np.zeros((0, 2))
 
 

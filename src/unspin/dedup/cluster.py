@@ -158,22 +158,21 @@ def link_components(n: int, checks: Sequence[Check], stitched: set[int], labelle
     the one component holding them best (the most aligned characters), not every one: an excerpt
     whose sentences two articles share joins one of them and does not merge the two."""
     links = [c for c in checks if c.link and c.small not in stitched and c.large not in stitched]
-    edges = [(c.small, c.large) for c in links if not contained(c)]
+    inner = [contained(c) for c in links]
+    edges = [(c.small, c.large) for c, held_inside in zip(links, inner, strict=True) if not held_inside]
     a, b = (np.array(x, dtype=np.int64) for x in zip(*edges, strict=True)) if edges else (np.zeros(0, np.int64),) * 2
     uf = UnionFind.from_labels(labeller(a, b, n))
     held: dict[int, dict[int, int]] = {}  # root of the smaller side -> root of the larger -> aligned characters
-    for c in links:
-        if contained(c) and (small := uf.find(c.small)) != (large := uf.find(c.large)):
+    inside: dict[tuple[int, int], set[int]] = {}  # (root of the smaller side, root of the larger) -> smaller documents
+    for c, held_inside in zip(links, inner, strict=True):
+        if held_inside and (small := uf.find(c.small)) != (large := uf.find(c.large)):
             into = held.setdefault(small, {})
             into[large] = into.get(large, 0) + c.forward.chars
+            inside.setdefault((small, large), set()).add(c.small)
     alike = {(uf.find(c.small), uf.find(c.large)) for c in checks if c.small not in stitched and c.large not in stitched
              and c.backward is not None and min(c.forward.coverage, c.backward.coverage) >= MUTUAL}
     alike |= {(b, a) for a, b in alike}
     size = Counter(uf.find(i) for i in {d for c in links for d in (c.small, c.large)})
-    inside: dict[tuple[int, int], set[int]] = {}  # (root of the smaller side, root of the larger) -> smaller documents
-    for c in links:
-        if contained(c) and (ra := uf.find(c.small)) != (rb := uf.find(c.large)):
-            inside.setdefault((ra, rb), set()).add(c.small)
     for small, into in sorted(held.items()):
         into = {t: v for t, v in into.items() if len(inside[small, t]) >= min(HELD_BY, size[small]) or (small, t) in alike}
         if not into:
