@@ -3,7 +3,8 @@
 A model is a folder of data files (never pickles: a model folder is something users share)::
 
     meta.json            format, settings, detector weights, provenance, sha256 of every file below
-    pairs.npz            the pair classifiers (boosted trees as plain arrays, loaded with allow_pickle=False)
+    pairs.npz            the pair classifiers (boosted trees as plain arrays, loaded with allow_pickle=False),
+                         and learn-pairs' page classifier (``unspin train --pages-only``)
     lexicon.tsv.gz       substitution pairs (see unspin.lexicon), and lexicon.bin, a packed copy
     corpus_lm.json.gz    optional bigram counted from a user's corpus (unspin train --corpus)
     trained_on.txt.gz    hashes of the documents the classifiers saw (eval never reuses them)
@@ -61,6 +62,7 @@ class Model:
     guard: Guard = EMPTY  # the meaning guard the lexicon was built with (learned pairs pass it too)
     calibration: Logistic | None = None  # length-aware calibration of ``doc`` (unspin.decode.calibration)
     vectors: ContextVectors | None = None  # the context-fit feature's word vectors (unspin.lexicon.vectors)
+    pair_pages: Trees | None = None  # learn-pairs' page classifier (unspin.train.pages)
 
     @property
     def edit_threshold(self) -> float:
@@ -87,19 +89,37 @@ class Model:
             self.vectors.save(out / VECTORS)
         if isinstance(self.lm, InterpolatedLM):
             self.lm.corpus.save(out / CORPUS_LM)
-        stages = {"stage1": self.pair_stage1, "stage2": self.pair_stage2}
-        arrays = {f"{k}.{n}": a for k, t in stages.items() if t is not None for n, a in t.to_dict().items()}
-        with open(out / PAIRS, "wb") as f:
-            np.savez_compressed(f, **arrays)
+        self.save_pairs(out)
         with gzip.GzipFile(out / TRAINED_ON, "wb", mtime=0) as f:
             f.write("\n".join(sorted(self.trained_on)).encode())
         extra = {k: v for k, v in {**self.meta, **(meta or {})}.items() if k not in _META_KEYS}
         body = {"format": FORMAT, "settings": self.settings, "doc": self.doc.to_dict() if self.doc else None,
                 "calibration": self.calibration.to_dict() if self.calibration else None,
                 **extra, "files": {name: _sha256(out / name) for name in FILES if (out / name).is_file()}}
-        tmp = out / "meta.json.tmp"
-        tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(out / "meta.json")  # last: the checksums vouch for the files written above
+        _write_meta(out, body)  # last: the checksums vouch for the files written above
+
+    def save_pairs(self, folder: str | Path) -> None:
+        """Write ``pairs.npz``: the pair classifiers and the page classifier, as plain arrays."""
+        stages = {"stage1": self.pair_stage1, "stage2": self.pair_stage2, "pages": self.pair_pages}
+        arrays = {f"{k}.{n}": a for k, t in stages.items() if t is not None for n, a in t.to_dict().items()}
+        with open(Path(folder) / PAIRS, "wb") as f:
+            np.savez_compressed(f, **arrays)
+
+
+def _write_meta(folder: Path, body: dict) -> None:
+    tmp = folder / "meta.json.tmp"
+    tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(folder / "meta.json")
+
+
+def update_meta(folder: str | Path, **fields) -> None:
+    """Merge ``fields`` into the model ``folder``'s meta.json and checksum its files again (after a
+    step rewrote some of them: ``unspin train --cascade-only`` / ``--pages-only``)."""
+    folder = Path(folder)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta.update(fields)
+    meta["files"] = {name: _sha256(folder / name) for name in FILES if (folder / name).is_file()}
+    _write_meta(folder, meta)
 
 
 FORMAT = 3
@@ -167,7 +187,7 @@ def _load_pairs(path: Path) -> dict[str, Trees]:
     widths = _feature_widths()
     return {s: Trees.from_dict({k.split(".", 1)[1]: a for k, a in arrays.items() if k.startswith(s + ".")},
                                widths[s])
-            for s in stages & {"stage1", "stage2"}}
+            for s in stages & {"stage1", "stage2", "pages"}}
 
 
 def _feature_widths() -> dict[str, int]:
@@ -176,10 +196,11 @@ def _feature_widths() -> dict[str, int]:
     from unspin.decode.calibration import features
     from unspin.decode.decision import density_features, document_context, local_density
     from unspin.decode.features import DOC_FEATURES, PAIR_FEATURES
+    from unspin.train.pages import PAGE_FEATURES
 
     pair = len(PAIR_FEATURES)
     stage2 = pair + len(density_features([], 1)) + len(document_context(1, 0, 0, 0)) + local_density([], 1).shape[1]
-    return {"stage1": pair, "stage2": stage2,
+    return {"stage1": pair, "stage2": stage2, "pages": len(PAGE_FEATURES),
             "doc": len(DOC_FEATURES), "calibration": features(0.5, 1).shape[1]}
 
 
@@ -189,6 +210,7 @@ _SETTINGS = {
     "context_pass": ((int, float, type(None)), 0.0, 1.0),
     "corpus_weight": ((int, float), 0.0, 1.0),
     "max_candidates": ((int,), 1, 1000),
+    "page_threshold": ((int, float), 0.0, 1.0),
     "seed": ((int, type(None)), -(2**63), 2**63),
     "lm_path": ((str, type(None)), None, None),
 }
@@ -265,7 +287,7 @@ def _load(path: str) -> Model:
         lm = InterpolatedLM(lm, corpus, float(settings.get("corpus_weight", 0.3)))
     extra = {k: v for k, v in meta.items() if k not in _META_KEYS}
     return Model(lexicon, lm, pairs.get("stage1"), pairs.get("stage2"), doc, settings, p, trained, extra, guard,
-                 calibration, vectors)
+                 calibration, vectors, pairs.get("pages"))
 
 
 def load_model(path: str | Path | None = None) -> Model:

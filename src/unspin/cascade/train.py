@@ -26,7 +26,6 @@ Needs scikit-learn (``pip install 'unspin[train]'``); prediction needs numpy onl
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import time
 from collections.abc import Callable
@@ -333,16 +332,7 @@ def train_cascade(model, seed: int = 13, n_docs: int = 4000, families: tuple[str
 
 def write_cascade(casc: Cascade, folder: str | Path) -> None:
     """Save ``casc`` into the model ``folder`` and add it to meta.json's checksums."""
-    from unspin.model import FILES, _sha256
+    from unspin.model import update_meta
 
-    folder = Path(folder)
-    casc.save(folder / CASCADE_FILE)
-    meta_path = folder / "meta.json"
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta["files"] = {name: _sha256(folder / name) for name in FILES if (folder / name).is_file()}
-    meta["cascade"] = {k: v for k, v in casc.meta.items() if k != "seconds"} | {"cut": round(casc.cut, 6)}
-    tmp = folder / "meta.json.tmp"
-    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(meta_path)
-
-
+    casc.save(Path(folder) / CASCADE_FILE)
+    update_meta(folder, cascade={k: v for k, v in casc.meta.items() if k != "seconds"} | {"cut": round(casc.cut, 6)})

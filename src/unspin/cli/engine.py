@@ -85,6 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         unspin restore article.txt --model my-model
         unspin train --out rebuilt                           # the built-in model's recipe
         unspin train --cascade-only --out rebuilt            # only detect's first stage (built-in model)
+        unspin train --pages-only --out rebuilt              # only learn-pairs' page classifier
         unspin train --recalibrate --out recalibrated        # refit only the length calibration""", extra="data")
     p.add_argument("--corpus", nargs="+", metavar="FILE", help="your clean corpus: .txt, .jsonl, .gz, folders")
     p.add_argument("--text-field", default="text", help="JSONL field holding the text (default: text)")
@@ -102,6 +103,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cascade-only", action="store_true",
                    help="only (re)train the cascade, detect's first stage, of --base-model (default: the "
                         "built-in model) into a copy of it at --out; the pair and document models are kept")
+    p.add_argument("--pages-only", action="store_true",
+                   help="only (re)train learn-pairs' page classifier (docs/generic.md) of --base-model into a "
+                        "copy of it at --out; everything else is kept")
     p.add_argument("--no-cascade", dest="cascade", action="store_false",
                    help="build no cascade (detect and scan then run the full decoder on every document)")
     p.add_argument("--workers", type=int, default=2, help="processes for the decoder runs the cascade's cut needs")
@@ -216,6 +220,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     families = tuple(f for f in FAMILIES if f not in args.leave_out)
     if args.cascade_only:
         return _train_cascade_only(args, families)
+    if args.pages_only:
+        return _train_pages_only(args, families)
     if args.recalibrate is not None:
         from unspin.train.calibrate import recalibrate
 
@@ -231,6 +237,7 @@ def cmd_train(args: argparse.Namespace) -> int:
           max_docs=args.max_docs, seed=args.seed, lm_path=args.lm,
           base_lexicon=base.lexicon if base else None, base_guard=base.guard if base else None,
           base_vectors=base.vectors if base else None, families=families, progress=lambda m: print(m, file=sys.stderr))
+    _train_pages(args, families, args.out)
     if args.cascade:
         from unspin.cascade.train import train_cascade, write_cascade
         from unspin.model import load_model
@@ -246,13 +253,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_cascade_only(args: argparse.Namespace, families: tuple[str, ...]) -> int:
-    """``unspin train --cascade-only``: copy the base model to --out (unless it is that folder) and
-    train its cascade there; the pair and document models are kept as they are."""
+def _copy_base(args: argparse.Namespace):
+    """Copy ``--base-model`` (default: the built-in one) to ``--out``, unless it is that folder."""
     import shutil
     from pathlib import Path
 
-    from unspin.cascade.train import train_cascade, write_cascade
     from unspin.model import FILES, load_model
 
     base = load_model(args.base_model)
@@ -263,6 +268,40 @@ def _train_cascade_only(args: argparse.Namespace, families: tuple[str, ...]) -> 
             (out / name).unlink(missing_ok=True)
             if (Path(base.path) / name).is_file():
                 shutil.copyfile(Path(base.path) / name, out / name)
+    return out
+
+
+def _train_pages(args: argparse.Namespace, families: tuple[str, ...], out) -> None:
+    """Fit learn-pairs' page classifier for the model at ``out`` and write it there."""
+    from unspin.errors import InputError
+    from unspin.model import load_model
+    from unspin.train.page_model import train_page_model, write_page_model
+
+    try:
+        trees, threshold, meta = train_page_model(load_model(out), seed=args.seed, families=families,
+                                                  corpus=args.corpus, text_field=args.text_field,
+                                                  progress=lambda m: print(m, file=sys.stderr))
+    except InputError as exc:  # the model stands without it: learn-pairs keeps its rule
+        print(f"unspin: warning: no page classifier: {exc}", file=sys.stderr)
+        return
+    write_page_model(out, trees, threshold, meta)
+
+
+def _train_pages_only(args: argparse.Namespace, families: tuple[str, ...]) -> int:
+    """``unspin train --pages-only``: the page classifier of a copy of the base model at --out."""
+    out = _copy_base(args)
+    _train_pages(args, families, out)
+    print(f"page classifier written to {out / 'pairs.npz'}", file=sys.stderr)
+    return 0
+
+
+def _train_cascade_only(args: argparse.Namespace, families: tuple[str, ...]) -> int:
+    """``unspin train --cascade-only``: copy the base model to --out (unless it is that folder) and
+    train its cascade there; the pair and document models are kept as they are."""
+    from unspin.cascade.train import train_cascade, write_cascade
+    from unspin.model import load_model
+
+    out = _copy_base(args)
     casc = train_cascade(load_model(out), seed=args.seed, families=families, corpus=args.corpus,
                          text_field=args.text_field, workers=args.workers, margin=args.cascade_margin,
                          progress=lambda m: print(m, file=sys.stderr))

@@ -107,8 +107,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="`unspin trace --format json` outputs and/or spun<TAB>original[<TAB>count] files")
     p.add_argument("--pages", nargs="+", metavar="FILE",
                    help="pages of one source: .txt/.html files (one page each), .jsonl (a page per record), folders")
-    p.add_argument("--min-pages", type=int, default=3,
-                   help="with --pages: least pages a pair must be the best reading on (default 3)")
+    p.add_argument("--min-pages", type=int, default=2,
+                   help="with --pages: least pages a pair must be read on (default 2)")
     p.add_argument("--encoding", metavar="NAME", help="--pages encoding (default: detect UTF-8/GBK/Big5)")
     p.add_argument("--out", required=True, metavar="DIR", help="new model folder to write")
     p.add_argument("--model", metavar="PATH", help="base model (default: the built-in model)")

@@ -2,18 +2,24 @@
 
 A spinner applies one fixed table to every page it writes, so its pairs recur: across a
 batch of pages from one source the same odd word keeps appearing where the language model
-wants the same original, and that original is (almost) never left in place.  Each page is
-decoded with the model; a pair ``spun <- original`` is learned when, over the batch,
+wants the same original, and that original is rarely left in place.  Each page is decoded
+with the model once; every reading ``spun <- original`` the decoder scored anywhere in the
+batch becomes one row of batch evidence (:data:`PAGE_FEATURES`): the LM gains pooled over all
+its occurrences, the pages it was read on, the share of them where it was the best reading,
+the pair probabilities, how over-used the spun word and how under-used the original are in
+the batch against the segmenter's frequencies, and the decoder's pair features averaged.
+None of them names the pair: they carry to tables no model saw.
 
-* it is the decoder's best reading of ``spun`` on at least ``min_pages`` pages,
-* on at least ``min_share`` of the pages where ``spun`` has any reading at all,
-* with a mean pair probability of at least ``min_p``,
-* ``spun`` is overused: it occurs on more pages than the segmenter's word frequencies
-  predict for a natural text of that length (at least ``min_overuse`` times more), and
-* the meaning guard of the model lets it pass (no antonym, no contrast character, no
-  doubtful pair).
+With a model that holds the **page classifier** (``pages`` trees, fitted by
+:func:`unspin.train.page_model.train_page_model` on batches of pages spun by the model's own
+spinner families), each spun word keeps its best-scored original when that scores at least
+the model's ``page_threshold`` on at least ``min_pages`` pages.  A model without it (older
+``unspin train --out`` folders) keeps the rule it had: the best reading on ``min_pages`` pages
+and 60% of the pages with any reading, mean probability 0.4, the spun word 3x over-used.
+Either way the meaning guard of the model must let the pair pass (no antonym, no contrast
+character, no doubtful pair).
 
->>> stats = PairStats(pages=4, best=[0.9, 0.8, 0.95], seen_pages=3)
+>>> stats = PairStats(best=[0.9, 0.8, 0.95], seen_pages=3)
 >>> round(stats.share, 2), round(stats.mean_p, 2)
 (1.0, 0.88)
 """
@@ -21,24 +27,41 @@ decoded with the model; a pair ``spun <- original`` is learned when, over the ba
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from unspin.decode.document import analyse
+from unspin.decode.features import PAIR_FEATURES
 from unspin.lexicon import Lexicon, Source
 from unspin.text.segment import total_freq, word_freq
+
+PAGE_FEATURES = [
+    "delta_mean", "delta_median", "log_readings", "log_pages", "coverage", "mean_p", "best_share", "freq_shift",
+    "spun_overuse", "original_underuse", "original_pages",
+    *(f"pair_{name}" for name in PAIR_FEATURES),
+]
+"""The batch evidence on one reading (see module docstring): LM gains (log10) pooled over its
+occurrences; readings and pages (log); the share of the spun word's occurrences read; mean pair
+probability; share of its pages where it was the best reading; the log shift of count(spun) /
+count(original) in the batch against their frequencies; log over-use of the spun word and
+under-use of the original against the segmenter's frequencies; the share of the batch's pages
+holding the original; and the decoder's pair features (:data:`PAIR_FEATURES`) averaged."""
+RULE = {"min_share": 0.6, "min_p": 0.4, "min_overuse": 3.0}
+"""The rule of a model without a page classifier (module docstring)."""
 
 
 @dataclass
 class PairStats:
-    """What the batch showed of one pair (see module docstring)."""
+    """What the batch showed of one reading ``spun <- original`` (see module docstring)."""
 
-    pages: int = 0  # pages in the batch
     best: list[float] = field(default_factory=list)  # pair probability on each page where it was the best reading
+    probs: list[float] = field(default_factory=list)  # pair probability on each page read
+    deltas: list[float] = field(default_factory=list)  # LM gain of every occurrence read, all pages
+    features: np.ndarray | None = None  # sum of the decoder's pair features over the pages read
     seen_pages: int = 0  # pages where the spun word had any reading
-    occurrences: int = 0  # occurrences of the spun word over the batch
-    words: int = 0  # words of the pages holding it
 
     @property
     def share(self) -> float:
@@ -49,6 +72,17 @@ class PairStats:
         return sum(self.best) / max(len(self.best), 1)
 
 
+@dataclass
+class Batch:
+    """The batch evidence: readings, and how often each word occurs and on how many pages."""
+
+    pairs: dict[tuple[str, str], PairStats]
+    counts: Counter  # occurrences of each word over the batch
+    pages_with: Counter  # pages holding each word
+    words: int  # words in the batch
+    pages: int
+
+
 @dataclass(frozen=True)
 class LearnedPair:
     spun: str
@@ -57,6 +91,7 @@ class LearnedPair:
     share: float
     mean_p: float
     overuse: float
+    score: float | None = None  # the page classifier's probability (None: learned by the rule)
 
 
 def overuse(word: str, occurrences: int, words: int) -> float:
@@ -65,47 +100,109 @@ def overuse(word: str, occurrences: int, words: int) -> float:
     return occurrences / expected
 
 
-def collect(texts: Iterable[str], model, progress: Callable[[int], None] | None = None) -> dict:
-    """``(spun, original) -> PairStats`` over the pages (each decoded once)."""
+def collect(texts: Iterable[str], model, progress: Callable[[int], None] | None = None) -> Batch:
+    """The batch evidence of the pages (each decoded once)."""
     stats: dict[tuple[str, str], PairStats] = defaultdict(PairStats)
-    seen: dict[str, int] = defaultdict(int)
-    occ: dict[str, int] = defaultdict(int)
-    words: dict[str, int] = defaultdict(int)
-    n = 0
+    seen: Counter = Counter()
+    counts: Counter = Counter()
+    pages_with: Counter = Counter()
+    n = words = 0
     for n, text in enumerate(texts, 1):
         a = analyse(text, model)
-        counts: dict[str, int] = defaultdict(int)
-        for w in a.words:
-            counts[w] += 1
+        counts.update(a.words)
+        pages_with.update(set(a.words))
+        words += len(a.words)
         for spun, hyps in a.pairs.items():
             seen[spun] += 1
-            occ[spun] += counts[spun]
-            words[spun] += len(a.words)
-            best = max(hyps, key=lambda h: h.p2)
-            stats[(spun, best.candidate.word)].best.append(best.p2)
+            top = max(hyps, key=lambda h: h.p2)
+            for h in hyps:
+                st = stats[(spun, h.candidate.word)]
+                st.probs.append(h.p2)
+                st.deltas.extend(h.deltas)
+                if h.features is not None:
+                    st.features = h.features.copy() if st.features is None else st.features + h.features
+                if h is top:
+                    st.best.append(h.p2)
         if progress is not None:
             progress(n)
     for (spun, _), st in stats.items():
-        st.pages, st.seen_pages, st.occurrences, st.words = n, seen[spun], occ[spun], words[spun]
-    return stats
+        st.seen_pages = seen[spun]
+    return Batch(dict(stats), counts, pages_with, words, n)
+
+
+def page_features(batch: Batch) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """``(readings, rows of PAGE_FEATURES)`` of every reading in ``batch``.
+
+    >>> b = Batch({("本年", "今年"): PairStats([0.9], [0.9], [1.5, 0.5], np.ones(len(PAIR_FEATURES)), 1)},
+    ...           Counter({"本年": 2}), Counter({"本年": 1}), 400, 1)
+    >>> keys, X = page_features(b)
+    >>> keys, X.shape == (1, len(PAGE_FEATURES)), float(X[0, 0])
+    ([('本年', '今年')], True, 1.0)
+    """
+    total = total_freq()
+    keys = list(batch.pairs)
+    X = np.zeros((len(keys), len(PAGE_FEATURES)))
+    for i, (spun, orig) in enumerate(keys):
+        st = batch.pairs[spun, orig]
+        d = np.asarray(st.deltas) if st.deltas else np.zeros(1)
+        fs, fo = word_freq(spun) + 1, word_freq(orig) + 1
+        cs, co = batch.counts[spun], batch.counts[orig]
+        expected = batch.words / total
+        mean_pair = st.features / len(st.probs) if st.features is not None else np.zeros(len(PAIR_FEATURES))
+        X[i] = [
+            d.mean(), float(np.median(d)), math.log(len(st.deltas) + 1), math.log(len(st.probs)),
+            len(st.deltas) / max(cs, 1), sum(st.probs) / len(st.probs), st.share,
+            math.log((cs + 0.5) / (co + 0.5)) - math.log(fs / fo),
+            math.log((cs + 0.5) / (fs * expected + 0.5)), math.log((fo * expected + 0.5) / (co + 0.5)),
+            batch.pages_with[orig] / max(batch.pages, 1), *mean_pair,
+        ]
+    return keys, X
 
 
 def learn_from_pages(
-    texts: Iterable[str], model, min_pages: int = 3, min_share: float = 0.6, min_p: float = 0.4,
-    min_overuse: float = 3.0, progress: Callable[[int], None] | None = None,
+    texts: Iterable[str], model, min_pages: int = 2, progress: Callable[[int], None] | None = None,
 ) -> list[LearnedPair]:
     """The pairs the batch's spinner uses (see module docstring), most supported first."""
+    batch = collect(texts, model, progress)
+    trees = getattr(model, "pair_pages", None)
+    if trees is not None:
+        chosen = _classified(batch, trees, float(model.settings.get("page_threshold", 0.5)), min_pages)
+    else:
+        chosen = _ruled(batch, min_pages)
     out = []
-    for (spun, orig), st in collect(texts, model, progress).items():
-        if len(st.best) < min_pages or st.share < min_share or st.mean_p < min_p:
+    for (spun, orig), score in chosen:
+        st = batch.pairs[spun, orig]
+        if model.guard.reverses(spun, orig) or model.lexicon.flags(spun, orig) & Source.DOUBTFUL:
             continue
-        ratio = overuse(spun, st.occurrences, st.words)
-        doubtful = model.lexicon.flags(spun, orig) & Source.DOUBTFUL
-        if ratio < min_overuse or model.guard.reverses(spun, orig) or doubtful:
-            continue
-        out.append(LearnedPair(spun, orig, len(st.best), round(st.share, 3), round(st.mean_p, 3),
-                               round(math.log10(ratio), 2)))
+        ratio = overuse(spun, batch.counts[spun], batch.words)
+        out.append(LearnedPair(spun, orig, len(st.probs), round(st.share, 3), round(st.mean_p, 3),
+                               round(math.log10(max(ratio, 1e-9)), 2), None if score is None else round(score, 3)))
     out.sort(key=lambda p: (-p.pages, -p.mean_p, p.spun))
+    return out
+
+
+def _classified(batch: Batch, trees, threshold: float, min_pages: int) -> list[tuple[tuple[str, str], float]]:
+    """Each spun word's best-scored reading, when it scores ``threshold`` on ``min_pages`` pages."""
+    keys, X = page_features(batch)
+    if not keys:
+        return []
+    p = trees.predict(X)
+    best: dict[str, int] = {}
+    for i, (spun, _) in enumerate(keys):
+        if spun not in best or p[i] > p[best[spun]]:
+            best[spun] = i
+    return [(keys[i], float(p[i])) for i in best.values()
+            if p[i] >= threshold and len(batch.pairs[keys[i]].probs) >= min_pages]
+
+
+def _ruled(batch: Batch, min_pages: int) -> list[tuple[tuple[str, str], None]]:
+    """The readings the rule keeps (a model without a page classifier; module docstring)."""
+    out = []
+    for (spun, orig), st in batch.pairs.items():
+        if len(st.best) < min_pages or st.share < RULE["min_share"] or st.mean_p < RULE["min_p"]:
+            continue
+        if overuse(spun, batch.counts[spun], batch.words) >= RULE["min_overuse"]:
+            out.append(((spun, orig), None))
     return out
 
 
