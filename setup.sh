@@ -12,7 +12,8 @@ step() { echo "setup: $*"; }
 # libime-data-language-model: the modern Chinese word trigram model (KenLM format) unspin scores with.
 # chromium: the real browser the web page tests drive (never a browser download).
 # fonts-noto-cjk: Chinese glyphs for the browser, so the page's screenshots show text, not boxes.
-APT_PACKAGES="libime-data-language-model chromium fonts-noto-cjk"
+# build-essential: a C compiler for the compiled tree walk (optional: without one, numpy walks the trees).
+APT_PACKAGES="libime-data-language-model chromium fonts-noto-cjk build-essential"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

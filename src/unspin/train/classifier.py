@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from unspin import _native as native
+
 _ARRAYS = {"feature": np.int32, "threshold": np.float64, "missing_left": np.bool_, "left": np.int32,
            "right": np.int32, "value": np.float64, "roots": np.int32}
 """The node arrays of :class:`Trees` and their types (the serialised form)."""
@@ -145,7 +147,13 @@ class Trees:
         layout = self._complete()
         if layout is None:
             return self._raw_nodes(X)
-        feature, threshold, missing_right, leaves, row_leaf = layout
+        leaves = layout[3]
+        walk = self._walk_native if native.trees is not None and len(X) else self._walk
+        return self.baseline + np.take(leaves, walk(X, layout)).sum(axis=1)
+
+    def _walk(self, X: np.ndarray, layout: tuple) -> np.ndarray:
+        """The leaf (index into the layout's leaves) each row reaches in each tree, in numpy."""
+        feature, threshold, missing_right, _, row_leaf = layout
         n, k = X.shape
         trees, inner = len(self.roots), (1 << self.depth) - 1
         flat = X.ravel()
@@ -164,7 +172,16 @@ class Trees:
                 right = np.where(np.isnan(x), np.take(missing_right, at), right)
             node += node
             node += right
-        return self.baseline + np.take(leaves, node - 1 + row_leaf).sum(axis=1)
+        return node - 1 + row_leaf
+
+    def _walk_native(self, X: np.ndarray, layout: tuple) -> np.ndarray:
+        """:meth:`_walk` in C (``unspin/_native/trees.c``): the same comparisons, the same leaves."""
+        feature, threshold, missing_right, _, _ = layout
+        n, k = X.shape
+        leaf = np.empty((n, len(self.roots)), dtype=np.int64)
+        native.trees.walk(np.ascontiguousarray(X), feature.astype(np.int64, copy=False), threshold, missing_right,
+                          leaf, n, k, len(self.roots), self.depth)
+        return leaf
 
     def _complete(self):
         """The trees as complete binary trees of depth ``depth`` in heap order (built once):
