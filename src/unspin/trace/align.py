@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -122,7 +122,7 @@ def sentences(text: str, fp: Fingerprinter, raw: bool = True) -> list[Sentence]:
     """Sentences of ``text`` (with trailing punctuation) and their anchor and raw shingle sets
     (``raw=False``: anchors only, raw sets left empty).
 
-    The text is masked once as a whole and each sentence's anchors read from it: the same
+    The text is masked once as a whole and each sentence's shingles read from it: the same
     anchors as masking each sentence alone, since no vocabulary word holds a sentence break
     (checked once per vocabulary; otherwise, and for text that Simplified conversion would
     change again, each sentence is masked alone).
@@ -132,22 +132,30 @@ def sentences(text: str, fp: Fingerprinter, raw: bool = True) -> list[Sentence]:
     [(0, 4), (4, 7)]
     """
     t = _simplified(text)  # same length: offsets hold
-    spans = [m.span() for m in _SENTENCE.finditer(t) if m.group().strip()]
-    out = []
-    for (start, end), ids in zip(spans, _anchor_shingles(t, spans, fp), strict=True):
-        out.append(Sentence(start, end, frozenset(ids.tolist()),
-                            frozenset(fp.raw_shingles(t[start:end], simplified=True).tolist()) if raw else frozenset()))
-    return out
+    spans = _spans(t)
+    anchors, raws = _sentence_ids(t, spans, fp)
+    return [Sentence(start, end, frozenset(ids.tolist()), frozenset(r.tolist()) if raw else frozenset())
+            for (start, end), ids, r in zip(spans, anchors, raws, strict=True)]
 
 
-def _anchor_shingles(t: str, spans: list[tuple[int, int]], fp: Fingerprinter) -> list:
-    """The anchor shingle ids of each sentence ``t[start:end]`` of the Simplified text ``t``."""
+def _spans(t: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence of ``t`` (blank ones left out)."""
+    return [m.span() for m in _SENTENCE.finditer(t) if m.group().strip()]
+
+
+def _sentence_ids(t: str, spans: list[tuple[int, int]],
+                  fp: Fingerprinter) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The anchor and the raw shingle ids of each sentence ``t[start:end]`` of the Simplified text ``t``."""
     if len(spans) < 2 or not _breaks_free(fp) or _simplified(t) is not t:
-        return [shingle_ids(fp.anchor_text(t[a:b], simplified=True), fp.k) for a, b in spans]
-    anchors, pos = fp.anchors(t)
-    ids = shingle_ids(anchors, fp.k)
-    cut = np.searchsorted(np.asarray(pos, dtype=np.int64), np.asarray(spans, dtype=np.int64).ravel()).tolist()
-    k = fp.k
+        return ([shingle_ids(fp.anchor_text(t[a:b], simplified=True), fp.k) for a, b in spans],
+                [fp.raw_shingles(t[a:b], simplified=True) for a, b in spans])
+    anchors, anchor_pos, raw, raw_pos = fp.shingles_at(t)
+    return _cut(anchors, anchor_pos, spans, fp.k), _cut(raw, raw_pos, spans, fp.k)
+
+
+def _cut(ids: np.ndarray, pos: np.ndarray, spans: list[tuple[int, int]], k: int) -> list[np.ndarray]:
+    """The shingles ``ids`` (shingle ``i`` starting at offset ``pos[i]``) lying wholly inside each span."""
+    cut = np.searchsorted(pos, np.asarray(spans, dtype=np.int64).ravel()).tolist()
     return [ids[a : b - k + 1] if b - a >= k else ids[:0] for a, b in zip(cut[::2], cut[1::2], strict=True)]
 
 
@@ -177,104 +185,141 @@ def _breaks_free(fp: Fingerprinter) -> bool:
 _BREAKS_FREE: dict[int, tuple[frozenset[str], bool]] = {}
 
 
+class _Pairs:
+    """The distinct ``(shingle, sentence)`` pairs of a text's sentences, sorted by shingle, and how
+    many distinct shingles each sentence holds: what :meth:`shared` counts two texts' sentences by."""
+
+    __slots__ = ("hashes", "sents", "sizes")
+
+    def __init__(self, per_sentence: list[np.ndarray]) -> None:
+        hashes = np.concatenate(per_sentence) if per_sentence else np.zeros(0, dtype=np.int64)
+        sents = np.repeat(np.arange(len(per_sentence)), [len(ids) for ids in per_sentence])
+        order = np.lexsort((sents, hashes))
+        hashes, sents = hashes[order], sents[order]
+        new = np.ones(len(hashes), dtype=bool)
+        new[1:] = (hashes[1:] != hashes[:-1]) | (sents[1:] != sents[:-1])
+        self.hashes, self.sents = hashes[new], sents[new]
+        self.sizes = np.bincount(self.sents, minlength=len(per_sentence))
+
+    @classmethod
+    def of_sets(cls, sets: list[frozenset[int]]) -> _Pairs:
+        return cls([np.fromiter(s, dtype=np.int64, count=len(s)) for s in sets])
+
+    def shared(self, other: _Pairs) -> np.ndarray:
+        """``out[i, j]``: how many shingles sentence ``i`` of this text shares with sentence ``j`` of ``other``."""
+        n, m = len(self.sizes), len(other.sizes)
+        lo = np.searchsorted(other.hashes, self.hashes, "left")
+        count = np.searchsorted(other.hashes, self.hashes, "right") - lo
+        hit = np.flatnonzero(count)
+        if not len(hit):
+            return np.zeros((n, m), dtype=np.int64)
+        lo, count = lo[hit], count[hit]
+        ends = np.cumsum(count)
+        at = np.arange(ends[-1]) + np.repeat(lo - (ends - count), count)  # other's pairs holding each shingle
+        cells = np.repeat(self.sents[hit], count) * m + other.sents[at]
+        return np.bincount(cells, minlength=n * m).reshape(n, m)
+
+
 class SourceView:
-    """A source's sentences as :func:`align` reads them, with raw shingle sets computed only where the
-    alignment asks for them (most candidates are not sources: their raw sets are never needed).
+    """A text's sentences as :func:`align` reads them, a source's or a query's: their spans, and the
+    distinct ``(shingle, sentence)`` pairs of each channel, so that what every sentence of one text
+    shares with every sentence of another is counted at once (:meth:`_Pairs.shared`).
 
     Built from the text, or from its :func:`sentences` (raw sets included) when the same document is
     also a query: one view serves any number of alignments (``unspin dedup`` verifies a document
-    against several others)."""
+    against several others, ``trace`` a query against its candidates)."""
 
     def __init__(self, source: str, fp: Fingerprinter, sents: list[Sentence] | None = None) -> None:
-        self.fp, self.text = fp, _simplified(source)
-        self.sents = sentences(self.text, fp, raw=False) if sents is None else sents
-        self.anchors = _postings([s.shingles for s in self.sents])
-        self._raw: dict[int, frozenset[int]] = {} if sents is None else {j: s.raw for j, s in enumerate(sents)}
-        self._all_raw: frozenset[int] | None = None
-        self._where_raw: dict[int, list[int]] | None = None
+        self.fp, self.original, self.text = fp, source, _simplified(source)
+        if sents is None:
+            t = _simplified(self.text)  # as before: 薴 → 苧 → 苎, the one character converted twice
+            self.spans = _spans(t)
+            anchors, raw = _sentence_ids(t, self.spans, fp)
+            if t is not self.text:  # while raw shingles are read from the text converted once
+                raw = [fp.raw_shingles(self.text[a:b], simplified=True) for a, b in self.spans]
+            self.anchor_pairs, self.raw_pairs = _Pairs(anchors), _Pairs(raw)
+        else:
+            self.spans = [(s.start, s.end) for s in sents]
+            self.anchor_pairs = _Pairs.of_sets([s.shingles for s in sents])
+            self.raw_pairs = _Pairs.of_sets([s.raw for s in sents])
+        self._han: list[int] | None = None
+        self._anchors: frozenset[int] | None = None
 
-    def raw(self, j: int) -> frozenset[int]:
-        if j not in self._raw:
-            s = self.sents[j]
-            self._raw[j] = frozenset(self.fp.raw_shingles(self.text[s.start : s.end], simplified=True).tolist())
-        return self._raw[j]
+    @property
+    def anchors(self) -> frozenset[int]:
+        """Every anchor shingle of the text's sentences."""
+        if self._anchors is None:
+            self._anchors = frozenset(self.anchor_pairs.hashes.tolist())
+        return self._anchors
 
-    def best_raw(self, q: frozenset[int]) -> tuple[int, int]:
-        """:func:`_best` on raw shingles; skipped (``(-1, 0)``) when the whole source shares too few."""
-        if self._all_raw is None:
-            self._all_raw = frozenset(self.fp.raw_shingles(self.text, simplified=True).tolist())
-        if len(q & self._all_raw) < max(RAW_MIN_SHARED, RAW_MIN_SIMILARITY * len(q)):  # holds each sentence's
-            return -1, 0
-        if self._where_raw is None:
-            self._where_raw = _postings([self.raw(j) for j in range(len(self.sents))])
-        return _best(q, self._where_raw)
-
-
-def _best(q: frozenset[int], where: dict[int, list[int]]) -> tuple[int, int]:
-    """``(sentence, shared)``: the source sentence sharing most of the shingles ``q`` (``(-1, 0)``: none)."""
-    votes: dict[int, int] = defaultdict(int)
-    for h in q:
-        for j in where.get(h, ()):
-            votes[j] += 1
-    return max(votes.items(), key=lambda kv: (kv[1], -kv[0])) if votes else (-1, 0)
+    @property
+    def han(self) -> list[int]:
+        """Chinese characters of each sentence (of the text as given)."""
+        if self._han is None:
+            self._han = [han_count(self.original[a:b]) for a, b in self.spans]
+        return self._han
 
 
-def _postings(sets: list[frozenset[int]]) -> dict[int, list[int]]:
-    where: dict[int, list[int]] = defaultdict(list)
-    for j, hs in enumerate(sets):
-        for h in hs:
-            where[h].append(j)
-    return where
+def _best(shared: np.ndarray) -> tuple[list[int], list[int]]:
+    """For each row of ``shared`` (a :meth:`_Pairs.shared` table): the column sharing the most, the
+    first on ties (``-1`` when none shares any), and how many it shares."""
+    if not shared.shape[1]:
+        return [-1] * shared.shape[0], [0] * shared.shape[0]
+    best = shared.argmax(axis=1)
+    most = shared[np.arange(len(best)), best]
+    return np.where(most > 0, best, -1).tolist(), most.tolist()
 
 
-def align(query: str | list[Sentence], source: str | SourceView, fp: Fingerprinter,
+def align(query: str | list[Sentence] | SourceView, source: str | SourceView, fp: Fingerprinter,
           query_text: str | None = None) -> Alignment:
-    """Align ``query`` (text, or its :func:`sentences` with ``query_text``) to ``source`` (text, or its
-    :class:`SourceView`)."""
-    q_text = query if isinstance(query, str) else query_text
-    q_sents = sentences(query, fp) if isinstance(query, str) else query
+    """Align ``query`` (text, its :func:`sentences` with ``query_text``, or its :class:`SourceView`) to
+    ``source`` (text, or its :class:`SourceView`)."""
+    if isinstance(query, SourceView):
+        q = query
+    else:
+        q_text = query if isinstance(query, str) else query_text or ""
+        q = SourceView(q_text, fp, sentences(query, fp) if isinstance(query, str) else query)
     src = source if isinstance(source, SourceView) else SourceView(source, fp)
+    anchors = q.anchor_pairs.shared(src.anchor_pairs)
+    raw = q.raw_pairs.shared(src.raw_pairs)
+    n_anchors, n_raw = q.anchor_pairs.sizes.tolist(), q.raw_pairs.sizes.tolist()
     match: dict[int, int] = {}
-    for qi, q in enumerate(q_sents):
-        j, shared = _best(q.shingles, src.anchors)
-        if shared >= MIN_SENTENCE_SHARED and shared / len(q.shingles) >= MIN_SIMILARITY:
+    for qi, (j, shared, j_raw, shared_raw) in enumerate(zip(*_best(anchors), *_best(raw), strict=True)):
+        if shared >= MIN_SENTENCE_SHARED and shared / n_anchors[qi] >= MIN_SIMILARITY:
             match[qi] = j
-            continue
-        if len(q.raw) < RAW_MIN_SHARED:
-            continue
-        j, shared = src.best_raw(q.raw)
-        if shared >= RAW_MIN_SHARED and shared / len(q.raw) >= RAW_MIN_SIMILARITY:
-            match[qi] = j
+        elif shared_raw >= RAW_MIN_SHARED and shared_raw / n_raw[qi] >= RAW_MIN_SIMILARITY:
+            match[qi] = j_raw
     if EXTEND_SIMILARITY < MIN_SIMILARITY:
-        _extend(match, q_sents, src)
+        _extend(match, anchors, raw, n_anchors, n_raw)
     result = Alignment()
     for qi in sorted(match):
-        q, s = q_sents[qi], src.sents[match[qi]]
-        shared, raw = len(q.shingles & s.shingles), len(q.raw & src.raw(match[qi]))
-        result.pairs.append((q.start, q.end, s.start, s.end))
+        j = match[qi]
+        shared, shared_raw = int(anchors[qi, j]), int(raw[qi, j])
+        result.pairs.append((*q.spans[qi], *src.spans[j]))
         result.shared += shared
-        result.raw_shared += raw
-        result.query_shingles += len(q.shingles)
-        result.query_sentences.append((qi, shared, raw))
-        result.aligned_chars += han_count(q_text[q.start : q.end])
+        result.raw_shared += shared_raw
+        result.query_shingles += n_anchors[qi]
+        result.query_sentences.append((qi, shared, shared_raw))
+        result.aligned_chars += q.han[qi]
     return result
 
 
-def _extend(match: dict[int, int], q_sents: list[Sentence], src: SourceView) -> None:
+def _extend(match: dict[int, int], anchors: np.ndarray, raw: np.ndarray, n_anchors: list[int],
+            n_raw: list[int]) -> None:
     """Grow aligned runs: the neighbour of an aligned pair aligns to the source neighbour on less evidence
-    (anchors, or raw shingles at the anchors' extension share)."""
+    (anchors, or raw shingles at the anchors' extension share); ``anchors`` and ``raw`` are the shingles
+    each query sentence shares with each source sentence, ``n_anchors`` and ``n_raw`` the query's."""
+    n, m = anchors.shape
     changed = True
     while changed:
         changed = False
         for qi, j in sorted(match.items()):
             for dq in (-1, 1):
                 qn, jn = qi + dq, j + dq
-                if qn in match or not (0 <= qn < len(q_sents) and 0 <= jn < len(src.sents)):
+                if qn in match or not (0 <= qn < n and 0 <= jn < m):
                     continue
-                q = q_sents[qn]
-                if any(n >= EXTEND_SHARED and n / max(1, len(mine)) >= EXTEND_SIMILARITY
-                       for n, mine in ((len(q.shingles & src.sents[jn].shingles), q.shingles),
-                                       (len(q.raw & src.raw(jn)), q.raw))):
+                if any(shared >= EXTEND_SHARED and shared / max(1, mine) >= EXTEND_SIMILARITY
+                       for shared, mine in ((int(anchors[qn, jn]), n_anchors[qn]), (int(raw[qn, jn]), n_raw[qn]))):
                     match[qn] = jn
                     changed = True
 
