@@ -558,12 +558,88 @@ def _pair_cost(rare_spun: float, rare_original: float, m: int, k: int, shared: i
     return max(_MIN_SWAP_COST, cost)
 
 
+@lru_cache(maxsize=1 << 14)
+def _is_han(c: str) -> bool:
+    return han_count(c) == 1
+
+
 def _han_runs(text: str) -> list[int]:
     """For each position, how many Han characters start there in a row."""
     runs = [0] * (len(text) + 1)
     for i in range(len(text) - 1, -1, -1):
-        runs[i] = runs[i + 1] + 1 if han_count(text[i]) else 0
+        runs[i] = runs[i + 1] + 1 if _is_han(text[i]) else 0
     return runs
+
+
+def _common_runs(s: str, o: str) -> tuple[list[list[int]], list[list[int]]]:
+    """``(ahead, behind)``: how many characters ``s`` and ``o`` have in common from ``(i, j)`` on, and up
+    to ``(i, j)`` (visiting only the pairs of equal characters)."""
+    n, p = len(s), len(o)
+    at: dict[str, list[int]] = {}
+    for j, c in enumerate(o):
+        at.setdefault(c, []).append(j)
+    ahead = [[0] * (p + 2) for _ in range(n + 2)]
+    behind = [[0] * (p + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in at.get(s[i], ()):
+            ahead[i][j] = ahead[i + 1][j + 1] + 1
+    for i in range(1, n + 1):
+        for j in at.get(s[i - 1], ()):
+            behind[i][j + 1] = behind[i - 1][j] + 1
+    return ahead, behind
+
+
+def _swap_moves(st: _Stretch, support: dict[tuple[str, str], int]) -> list[list[tuple[int, float]]]:
+    """For each cell ``i * (len(original) + 1) + j`` of :func:`_solve`'s table, the swaps that may start
+    there: ``(the cell after the swap, its cost)``, by spun then original length.
+
+    The cost is :func:`_pair_cost`'s sum, term for term in the same order (the same float), with the
+    terms that depend on one side only computed once per position."""
+    s, o = st.spun, st.original
+    n, p = len(s), len(o)
+    width = p + 1
+    run_s, run_o = _han_runs(s), _han_runs(o)
+    ahead, behind = _common_runs(s, o)
+    split = [x not in st.bounds for x in range(p + 1)]
+    # per (j, k): _COST_SWAP + _COST_RARE_ORIGINAL * rarity, and _COST_BOTH_RARE * rarity
+    base_o, both_o = [], []
+    for j in range(p):
+        rare = [_rarity(o[j : j + k]) if k >= MIN_SWAP_CHARS else 0.0
+                for k in range(min(MAX_ORIGINAL_CHARS, run_o[j]) + 1)]
+        base_o.append([_COST_SWAP + _COST_RARE_ORIGINAL * r for r in rare])
+        both_o.append([_COST_BOTH_RARE * r for r in rare])
+    one = [0.0, *[_COST_ONE_CHARACTER * (m == 1) for m in range(1, _MAX_SWAP_CHARS + 1)]]
+    low_diag, high_diag = min(0, p - n) - _BAND, max(0, p - n) + _BAND
+    moves: list[list[tuple[int, float]]] = [[] for _ in range((n + 1) * width)]
+    for i in range(n):
+        longest = min(_MAX_SWAP_CHARS, run_s[i])
+        if longest < MIN_SPUN_CHARS:
+            continue
+        rare_s = [_rarity(s[i : i + m]) if m else 0.0 for m in range(longest + 1)]
+        for j in range(max(0, i + low_diag), min(p, i + high_diag + 1)):
+            if run_o[j] < MIN_SWAP_CHARS:
+                continue
+            head, out, x = ahead[i][j], moves[i * width + j], i * width + j
+            start_split, base, both = split[j], base_o[j], both_o[j]
+            for m in range(MIN_SPUN_CHARS, longest + 1):
+                rare_a = rare_s[m]
+                spun_part = _COST_RARE_SPUN * rare_a
+                for k in range(max(MIN_SWAP_CHARS, m - MAX_LENGTH_CHANGE),
+                               min(MAX_ORIGINAL_CHARS, run_o[j], m + MAX_LENGTH_CHANGE) + 1):
+                    limit = m if m < k else k
+                    if head >= m == k:
+                        continue  # the same text
+                    shared = head if head < limit else limit
+                    tail = behind[i + m][j + k]
+                    shared += tail if tail < limit - shared else limit - shared
+                    c = (base[k] + spun_part + both[k] * rare_a + one[m] + _COST_LENGTH[abs(m - k)]
+                         + _COST_ORIGINAL_LENGTH[k] + _COST_SHARED[shared] + _COST_SPLIT * (start_split + split[j + k]))
+                    if c < _MIN_SWAP_COST:
+                        c = _MIN_SWAP_COST
+                    if support and (pair := (s[i : i + m], o[j : j + k])) in support:
+                        c = max(_MIN_SWAP_COST, c - _SUPPORT * min(2, support[pair]))
+                    out.append((x + m * width + k, c))
+    return moves
 
 
 @lru_cache(maxsize=1 << 12)
@@ -581,10 +657,10 @@ def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> l
     mark; swaps have :data:`MIN_SWAP_CHARS` to ``_MAX_SWAP_CHARS`` Han characters on the spun side
     and up to :data:`MAX_ORIGINAL_CHARS` on the original's, and cost :func:`_swap_cost` (plus
     :data:`_COST_ADJACENT` right after another swap, less :data:`_SUPPORT` per other place the
-    pair is read, from ``support``).  Returns the swaps as ``(spun start, spun end, original
-    start, original end, cost)``, offsets into the stretch.
+    pair is read, from ``support``; see :func:`_swap_moves`).  Returns the swaps as ``(spun start,
+    spun end, original start, original end, cost)``, offsets into the stretch.
     """
-    s, o, support = st.spun, st.original, support or {}
+    s, o = st.spun, st.original
     n, p = len(s), len(o)
     width = p + 1
     size = (n + 1) * width
@@ -594,23 +670,9 @@ def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> l
     cost = [[inf] * size for _ in range(6)]
     back: list[list[tuple[int, int, float] | None]] = [[None] * size for _ in range(6)]
     shared_c, spun_c, orig_c, spun_cl, orig_cl, swap_c = cost
+    swap_back = back[5]
     cost[0][0] = 0.0
-    run_s, run_o = _han_runs(s), _han_runs(o)
-    bounds = st.bounds
-    low_diag, high_diag = min(0, p - n) - _BAND, max(0, p - n) + _BAND
-    rare_s = [[_rarity(s[i : i + m]) for m in range(min(_MAX_SWAP_CHARS, run_s[i]) + 1)] for i in range(n)]
-    rare_o = [[_rarity(o[j : j + k]) for k in range(min(MAX_ORIGINAL_CHARS, run_o[j]) + 1)] for j in range(p)]
-    # characters in common from (i, j) on, and up to (i, j)
-    ahead = [[0] * (p + 2) for _ in range(n + 2)]
-    behind = [[0] * (p + 1) for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        for j in range(p - 1, -1, -1):
-            if s[i] == o[j]:
-                ahead[i][j] = ahead[i + 1][j + 1] + 1
-    for i in range(1, n + 1):
-        for j in range(1, p + 1):
-            if s[i - 1] == o[j - 1]:
-                behind[i][j] = behind[i - 1][j - 1] + 1
+    moves = _swap_moves(st, support or {})
     gap_new = _COST_GAP_OPEN + _COST_GAP_CHAR
     for i in range(n + 1):
         si = s[i] if i < n else ""
@@ -655,25 +717,9 @@ def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> l
                     v, k = c4 + _COST_GAP_CHAR, 4
                 if v < cost[to][y]:
                     cost[to][y], back[to][y] = v, (k, x, -1.0)
-            if run_s[i] < MIN_SPUN_CHARS or run_o[j] < MIN_SWAP_CHARS or not low_diag <= j - i <= high_diag:
-                continue
-            start_split = j not in bounds
-            head = ahead[i][j]
-            for m in range(MIN_SPUN_CHARS, min(_MAX_SWAP_CHARS, run_s[i]) + 1):
-                rare_a = rare_s[i][m]
-                for k in range(max(MIN_SWAP_CHARS, m - MAX_LENGTH_CHANGE),
-                               min(MAX_ORIGINAL_CHARS, run_o[j], m + MAX_LENGTH_CHANGE) + 1):
-                    limit = min(m, k)
-                    if head >= m == k:
-                        continue  # the same text
-                    shared = min(head, limit)
-                    shared += min(behind[i + m][j + k], limit - shared)
-                    c = _pair_cost(rare_a, rare_o[j][k], m, k, shared, start_split + (j + k not in bounds))
-                    if support and (pair := (s[i : i + m], o[j : j + k])) in support:
-                        c = max(_MIN_SWAP_COST, c - _SUPPORT * min(2, support[pair]))
-                    y = x + m * width + k
-                    if entry + c < swap_c[y]:
-                        swap_c[y], back[5][y] = entry + c, (entry_state, x, c)
+            for y, c in moves[x]:
+                if entry + c < swap_c[y]:
+                    swap_c[y], swap_back[y] = entry + c, (entry_state, x, c)
     end = size - 1
     final = [cost[k][end] - (_CLAUSE_GAP if k in (3, 4) else 0.0) for k in range(6)]
     state, x = min(range(6), key=final.__getitem__), end
