@@ -220,6 +220,42 @@ class _Pairs:
         return np.bincount(cells, minlength=n * m).reshape(n, m)
 
 
+def _read(texts: list[str], fp: Fingerprinter) -> tuple[list[list[tuple[int, int]]], list[np.ndarray], list[np.ndarray]]:
+    """The sentence spans of each source text, and the anchor and raw shingle ids of every sentence of
+    them all, in order.  The texts that :func:`_sentence_ids` reads from one mask are masked together,
+    joined by line breaks (no vocabulary word holds one): one numpy pass for them all.
+
+    A source is Simplified twice for its spans and anchors (薴 → 苧 → 苎, the one character converted
+    twice) and once for its raw shingles, as it always was."""
+    spans: list[list[tuple[int, int]]] = []
+    anchors: list[list[np.ndarray]] = []
+    raw: list[list[np.ndarray]] = []
+    joined: list[tuple[int, str]] = []  # (index, Simplified text) of the texts read together
+    for text in texts:
+        once = _simplified(text)
+        t = _simplified(once)
+        spans.append(_spans(t))
+        if len(spans[-1]) < 2 or not _breaks_free(fp) or _simplified(t) is not t or t is not once:
+            a, r = _sentence_ids(t, spans[-1], fp)
+            if t is not once:
+                r = [fp.raw_shingles(once[x:y], simplified=True) for x, y in spans[-1]]
+            anchors.append(a)
+            raw.append(r)
+        else:
+            joined.append((len(spans) - 1, t))
+            anchors.append([])
+            raw.append([])
+    if joined:
+        starts = np.cumsum([0] + [len(t) + 1 for _, t in joined]).tolist()[:-1]
+        a_ids, a_pos, r_ids, r_pos = fp.shingles_at("\n".join(t for _, t in joined))
+        offset = [(x + start, y + start) for (d, _), start in zip(joined, starts, strict=True) for x, y in spans[d]]
+        a_cut, r_cut = iter(_cut(a_ids, a_pos, offset, fp.k)), iter(_cut(r_ids, r_pos, offset, fp.k))
+        for d, _ in joined:
+            anchors[d] = [next(a_cut) for _ in spans[d]]
+            raw[d] = [next(r_cut) for _ in spans[d]]
+    return spans, [ids for doc in anchors for ids in doc], [ids for doc in raw for ids in doc]
+
+
 class SourceView:
     """A text's sentences as :func:`align` reads them, a source's or a query's: their spans, and the
     distinct ``(shingle, sentence)`` pairs of each channel, so that what every sentence of one text
@@ -230,13 +266,9 @@ class SourceView:
     against several others, ``trace`` a query against its candidates)."""
 
     def __init__(self, source: str, fp: Fingerprinter, sents: list[Sentence] | None = None) -> None:
-        self.fp, self.original, self.text = fp, source, _simplified(source)
+        self.original = source
         if sents is None:
-            t = _simplified(self.text)  # as before: 薴 → 苧 → 苎, the one character converted twice
-            self.spans = _spans(t)
-            anchors, raw = _sentence_ids(t, self.spans, fp)
-            if t is not self.text:  # while raw shingles are read from the text converted once
-                raw = [fp.raw_shingles(self.text[a:b], simplified=True) for a, b in self.spans]
+            (self.spans,), anchors, raw = _read([source], fp)
             self.anchor_pairs, self.raw_pairs = _Pairs(anchors), _Pairs(raw)
         else:
             self.spans = [(s.start, s.end) for s in sents]
@@ -280,8 +312,25 @@ def align(query: str | list[Sentence] | SourceView, source: str | SourceView, fp
         q_text = query if isinstance(query, str) else query_text or ""
         q = SourceView(q_text, fp, sentences(query, fp) if isinstance(query, str) else query)
     src = source if isinstance(source, SourceView) else SourceView(source, fp)
-    anchors = q.anchor_pairs.shared(src.anchor_pairs)
-    raw = q.raw_pairs.shared(src.raw_pairs)
+    return _aligned(q, src.spans, q.anchor_pairs.shared(src.anchor_pairs), q.raw_pairs.shared(src.raw_pairs))
+
+
+def align_many(query: SourceView, sources: list[str], fp: Fingerprinter) -> list[Alignment]:
+    """:func:`align` of ``query`` to each of ``sources``, their shingles read and matched all at once."""
+    spans, anchors, raw = _read(sources, fp)
+    shared_anchors = query.anchor_pairs.shared(_Pairs(anchors))
+    shared_raw = query.raw_pairs.shared(_Pairs(raw))
+    out, first = [], 0
+    for src in spans:
+        end = first + len(src)
+        out.append(_aligned(query, src, shared_anchors[:, first:end], shared_raw[:, first:end]))
+        first = end
+    return out
+
+
+def _aligned(q: SourceView, spans: list[tuple[int, int]], anchors: np.ndarray, raw: np.ndarray) -> Alignment:
+    """The alignment of query ``q`` to the source sentences ``spans``, from the anchor and raw shingles
+    each query sentence shares with each of them."""
     n_anchors, n_raw = q.anchor_pairs.sizes.tolist(), q.raw_pairs.sizes.tolist()
     match: dict[int, int] = {}
     for qi, (j, shared, j_raw, shared_raw) in enumerate(zip(*_best(anchors), *_best(raw), strict=True)):
@@ -295,7 +344,7 @@ def align(query: str | list[Sentence] | SourceView, source: str | SourceView, fp
     for qi in sorted(match):
         j = match[qi]
         shared, shared_raw = int(anchors[qi, j]), int(raw[qi, j])
-        result.pairs.append((*q.spans[qi], *src.spans[j]))
+        result.pairs.append((*q.spans[qi], *spans[j]))
         result.shared += shared
         result.raw_shared += shared_raw
         result.query_shingles += n_anchors[qi]
