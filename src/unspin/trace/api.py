@@ -226,7 +226,7 @@ def score_candidates(text: str, ix: TraceIndex, candidates: int = 20, exclude: i
     if not ranked:
         return []
     q_sents = sentences(text, fp)
-    docs = [ix.document(num) for num in ranked]
+    docs = ix.documents(ranked)
     alignments = align_many(SourceView(text, fp, q_sents), [source for _, source in docs], fp)
     out = [Scored(num, doc_id, source, al, 0.0, 0.0)
            for num, (doc_id, source), al in zip(ranked, docs, alignments, strict=True)]
