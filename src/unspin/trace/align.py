@@ -638,6 +638,14 @@ def _common_runs(s: str, o: str) -> tuple[list[list[int]], list[list[int]]]:
     return ahead, behind
 
 
+_SWAP_SHAPES = [[(k, min(m, k), _COST_LENGTH[abs(m - k)], _COST_ORIGINAL_LENGTH[k])
+                 for k in range(max(MIN_SWAP_CHARS, m - MAX_LENGTH_CHANGE),
+                                min(MAX_ORIGINAL_CHARS, m + MAX_LENGTH_CHANGE) + 1)]
+                for m in range(_MAX_SWAP_CHARS + 1)]
+"""For each spun length ``m``: the original lengths ``k`` a swap may have (ascending), with ``min(m, k)``
+and the cost terms of the two lengths."""
+
+
 def _swap_moves(st: _Stretch, support: dict[tuple[str, str], int]) -> list[list[tuple[int, float]]]:
     """For each cell ``i * (len(original) + 1) + j`` of :func:`_solve`'s table, the swaps that may start
     there: ``(the cell after the swap, its cost)``, by spun then original length.
@@ -660,34 +668,36 @@ def _swap_moves(st: _Stretch, support: dict[tuple[str, str], int]) -> list[list[
     one = [0.0, *[_COST_ONE_CHARACTER * (m == 1) for m in range(1, _MAX_SWAP_CHARS + 1)]]
     low_diag, high_diag = min(0, p - n) - _BAND, max(0, p - n) + _BAND
     moves: list[list[tuple[int, float]]] = [[] for _ in range((n + 1) * width)]
+    shapes, shared_cost = _SWAP_SHAPES, _COST_SHARED
     for i in range(n):
         longest = min(_MAX_SWAP_CHARS, run_s[i])
         if longest < MIN_SPUN_CHARS:
             continue
         rare_s = [_rarity(s[i : i + m]) if m else 0.0 for m in range(longest + 1)]
         for j in range(max(0, i + low_diag), min(p, i + high_diag + 1)):
-            if run_o[j] < MIN_SWAP_CHARS:
+            longest_o = run_o[j]
+            if longest_o < MIN_SWAP_CHARS:
                 continue
             head, out, x = ahead[i][j], moves[i * width + j], i * width + j
             start_split, base, both = split[j], base_o[j], both_o[j]
             for m in range(MIN_SPUN_CHARS, longest + 1):
-                rare_a = rare_s[m]
-                spun_part = _COST_RARE_SPUN * rare_a
-                for k in range(max(MIN_SWAP_CHARS, m - MAX_LENGTH_CHANGE),
-                               min(MAX_ORIGINAL_CHARS, run_o[j], m + MAX_LENGTH_CHANGE) + 1):
-                    limit = m if m < k else k
+                rare_a, tails, one_m = rare_s[m], behind[i + m], one[m]
+                spun_part, after = _COST_RARE_SPUN * rare_a, x + m * width
+                for k, limit, length_cost, original_cost in shapes[m]:
+                    if k > longest_o:
+                        break
                     if head >= m == k:
                         continue  # the same text
                     shared = head if head < limit else limit
-                    tail = behind[i + m][j + k]
+                    tail = tails[j + k]
                     shared += tail if tail < limit - shared else limit - shared
-                    c = (base[k] + spun_part + both[k] * rare_a + one[m] + _COST_LENGTH[abs(m - k)]
-                         + _COST_ORIGINAL_LENGTH[k] + _COST_SHARED[shared] + _COST_SPLIT * (start_split + split[j + k]))
+                    c = (base[k] + spun_part + both[k] * rare_a + one_m + length_cost + original_cost
+                         + shared_cost[shared] + _COST_SPLIT * (start_split + split[j + k]))
                     if c < _MIN_SWAP_COST:
                         c = _MIN_SWAP_COST
                     if support and (pair := (s[i : i + m], o[j : j + k])) in support:
                         c = max(_MIN_SWAP_COST, c - _SUPPORT * min(2, support[pair]))
-                    out.append((x + m * width + k, c))
+                    out.append((after + k, c))
     return moves
 
 
@@ -722,9 +732,14 @@ def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> l
     swap_back = back[5]
     cost[0][0] = 0.0
     moves = _swap_moves(st, support or {})
-    gap_new = _COST_GAP_OPEN + _COST_GAP_CHAR
+    gap_new, gap_char, clause_gap, adjacent = _COST_GAP_OPEN + _COST_GAP_CHAR, _COST_GAP_CHAR, _CLAUSE_GAP, _COST_ADJACENT
+    shared_back = back[0]
+    original_only = [4 if c in _CLAUSE_MARKS else 2 for c in o]  # the state one more character of it enters
     for i in range(n + 1):
-        si = s[i] if i < n else ""
+        inside = i < n
+        si = s[i] if inside else ""
+        spun_only = 3 if si in _CLAUSE_MARKS else 1
+        spun_to, spun_back = cost[spun_only], back[spun_only]
         for j in range(p + 1):
             x = i * width + j
             c1, c2, c3, c4, c5 = spun_c[x], orig_c[x], spun_cl[x], orig_cl[x], swap_c[x]
@@ -734,36 +749,36 @@ def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> l
                 entry_state, entry = 1, c1
             if c2 < entry:
                 entry_state, entry = 2, c2
-            if c3 - _CLAUSE_GAP < entry:
-                entry_state, entry = 3, c3 - _CLAUSE_GAP
-            if c4 - _CLAUSE_GAP < entry:
-                entry_state, entry = 4, c4 - _CLAUSE_GAP
+            if c3 - clause_gap < entry:
+                entry_state, entry = 3, c3 - clause_gap
+            if c4 - clause_gap < entry:
+                entry_state, entry = 4, c4 - clause_gap
             # ... and before anything else
             low_state, low = (5, c5) if c5 < entry else (entry_state, entry)
             if low == inf:
                 continue
-            if c5 + _COST_ADJACENT < entry:
-                entry_state, entry = 5, c5 + _COST_ADJACENT
-            if i < n and j < p and si == o[j]:
+            if c5 + adjacent < entry:
+                entry_state, entry = 5, c5 + adjacent
+            if inside and j < p and si == o[j]:
                 y = x + width + 1
                 if low < shared_c[y]:
-                    shared_c[y], back[0][y] = low, (low_state, x, -1.0)
-            if i < n:  # one more character of spun-only text
-                to, y = (3 if si in _CLAUSE_MARKS else 1), x + width
+                    shared_c[y], shared_back[y] = low, (low_state, x, -1.0)
+            if inside:  # one more character of spun-only text
+                y = x + width
                 v, k = low + gap_new, low_state
-                if c1 + _COST_GAP_CHAR < v:
-                    v, k = c1 + _COST_GAP_CHAR, 1
-                if c3 + _COST_GAP_CHAR < v:
-                    v, k = c3 + _COST_GAP_CHAR, 3
-                if v < cost[to][y]:
-                    cost[to][y], back[to][y] = v, (k, x, -1.0)
+                if c1 + gap_char < v:
+                    v, k = c1 + gap_char, 1
+                if c3 + gap_char < v:
+                    v, k = c3 + gap_char, 3
+                if v < spun_to[y]:
+                    spun_to[y], spun_back[y] = v, (k, x, -1.0)
             if j < p:  # one more character of original-only text
-                to, y = (4 if o[j] in _CLAUSE_MARKS else 2), x + 1
+                to, y = original_only[j], x + 1
                 v, k = low + gap_new, low_state
-                if c2 + _COST_GAP_CHAR < v:
-                    v, k = c2 + _COST_GAP_CHAR, 2
-                if c4 + _COST_GAP_CHAR < v:
-                    v, k = c4 + _COST_GAP_CHAR, 4
+                if c2 + gap_char < v:
+                    v, k = c2 + gap_char, 2
+                if c4 + gap_char < v:
+                    v, k = c4 + gap_char, 4
                 if v < cost[to][y]:
                     cost[to][y], back[to][y] = v, (k, x, -1.0)
             for y, c in moves[x]:
