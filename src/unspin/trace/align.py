@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -426,7 +427,7 @@ def document_swaps(pairs: list[tuple[str, str, int]]) -> list[Substitution]:
     [(1, '不克不及', '不能'), (12, '不克不及', '不能')]
     """
     stretches = [st for spun, original, offset in pairs for st in _stretches(spun, original, offset)]
-    first = [_solved(st, None) for st in stretches]
+    first = _solved(stretches)
     seen = Counter(st.pair(w) for st, sol in zip(stretches, first, strict=True) for w in sol)
     out: list[Substitution] = []
     for st, sol in zip(stretches, first, strict=True):
@@ -434,7 +435,7 @@ def document_swaps(pairs: list[tuple[str, str, int]]) -> list[Substitution]:
         support = {p: n - own[p] for p, n in seen.items()
                    if n > own[p] and p[0] in st.spun and p[1] in st.original}
         if any(p not in own for p in support):
-            sol = _solved(st, frozenset(support.items()))
+            sol = _solved([st], frozenset(support.items()))[0]
         else:  # the first reading only gains: it stands
             sol = [(*w[:4], max(_MIN_SWAP_COST, w[4] - _SUPPORT * min(2, support.get(st.pair(w), 0)))) for w in sol]
         for i1, i2, j1, j2, c in sol:
@@ -620,95 +621,136 @@ def _han_runs(text: str) -> list[int]:
     return runs
 
 
-def _common_runs(s: str, o: str) -> tuple[list[list[int]], list[list[int]]]:
-    """``(ahead, behind)``: how many characters ``s`` and ``o`` have in common from ``(i, j)`` on, and up
-    to ``(i, j)`` (visiting only the pairs of equal characters)."""
+def _common_runs(s: str, o: str) -> tuple[list[int], list[int]]:
+    """``(ahead, behind)``: how many characters ``s`` and ``o`` have in common from ``(i, j)`` on (at
+    ``i * (len(o) + 2) + j``), and up to ``(i, j)`` (at ``i * (len(o) + 1) + j``), visiting only the
+    pairs of equal characters."""
     n, p = len(s), len(o)
     at: dict[str, list[int]] = {}
     for j, c in enumerate(o):
         at.setdefault(c, []).append(j)
-    ahead = [[0] * (p + 2) for _ in range(n + 2)]
-    behind = [[0] * (p + 1) for _ in range(n + 1)]
+    ahead, behind = [0] * ((n + 2) * (p + 2)), [0] * ((n + 1) * (p + 1))
     for i in range(n - 1, -1, -1):
+        row = i * (p + 2)
         for j in at.get(s[i], ()):
-            ahead[i][j] = ahead[i + 1][j + 1] + 1
+            ahead[row + j] = ahead[row + p + 3 + j] + 1
     for i in range(1, n + 1):
+        row = i * (p + 1)
         for j in at.get(s[i - 1], ()):
-            behind[i][j + 1] = behind[i - 1][j] + 1
+            behind[row + j + 1] = behind[row - p - 1 + j] + 1
     return ahead, behind
 
 
-_SWAP_SHAPES = [[(k, min(m, k), _COST_LENGTH[abs(m - k)], _COST_ORIGINAL_LENGTH[k])
-                 for k in range(max(MIN_SWAP_CHARS, m - MAX_LENGTH_CHANGE),
-                                min(MAX_ORIGINAL_CHARS, m + MAX_LENGTH_CHANGE) + 1)]
-                for m in range(_MAX_SWAP_CHARS + 1)]
-"""For each spun length ``m``: the original lengths ``k`` a swap may have (ascending), with ``min(m, k)``
-and the cost terms of the two lengths."""
+_SWAP_LENGTHS = np.array([(m, k) for m in range(MIN_SPUN_CHARS, _MAX_SWAP_CHARS + 1)
+                          for k in range(max(MIN_SWAP_CHARS, m - MAX_LENGTH_CHANGE),
+                                         min(MAX_ORIGINAL_CHARS, m + MAX_LENGTH_CHANGE) + 1)], dtype=np.int64).T
+"""``(spun lengths, original lengths)`` of every swap shape, by spun then original length."""
+_TERMS = {name: np.array(values) for name, values in (
+    ("one", [_COST_ONE_CHARACTER * (m == 1) for m in range(_MAX_SWAP_CHARS + 1)]), ("length", _COST_LENGTH),
+    ("original", _COST_ORIGINAL_LENGTH), ("shared", _COST_SHARED))}
+"""The cost terms looked up by a length or by shared characters."""
+
+_Moves = tuple[list[int], list[int], list[float]]
 
 
-def _swap_moves(st: _Stretch, support: dict[tuple[str, str], int]) -> list[list[tuple[int, float]]]:
-    """For each cell ``i * (len(original) + 1) + j`` of :func:`_solve`'s table, the swaps that may start
-    there: ``(the cell after the swap, its cost)``, by spun then original length.
-
-    The cost is :func:`_pair_cost`'s sum, term for term in the same order (the same float), with the
-    terms that depend on one side only computed once per position."""
-    s, o = st.spun, st.original
-    n, p = len(s), len(o)
-    width = p + 1
-    run_s, run_o = _han_runs(s), _han_runs(o)
-    ahead, behind = _common_runs(s, o)
-    split = [x not in st.bounds for x in range(p + 1)]
-    # per (j, k): _COST_SWAP + _COST_RARE_ORIGINAL * rarity, and _COST_BOTH_RARE * rarity
-    base_o, both_o = [], []
-    for j in range(p):
-        rare = [_rarity(o[j : j + k]) if k >= MIN_SWAP_CHARS else 0.0
-                for k in range(min(MAX_ORIGINAL_CHARS, run_o[j]) + 1)]
-        base_o.append([_COST_SWAP + _COST_RARE_ORIGINAL * r for r in rare])
-        both_o.append([_COST_BOTH_RARE * r for r in rare])
-    one = [0.0, *[_COST_ONE_CHARACTER * (m == 1) for m in range(1, _MAX_SWAP_CHARS + 1)]]
-    low_diag, high_diag = min(0, p - n) - _BAND, max(0, p - n) + _BAND
-    moves: list[list[tuple[int, float]]] = [[] for _ in range((n + 1) * width)]
-    shapes, shared_cost = _SWAP_SHAPES, _COST_SHARED
-    for i in range(n):
-        longest = min(_MAX_SWAP_CHARS, run_s[i])
-        if longest < MIN_SPUN_CHARS:
-            continue
-        rare_s = [_rarity(s[i : i + m]) if m else 0.0 for m in range(longest + 1)]
-        for j in range(max(0, i + low_diag), min(p, i + high_diag + 1)):
-            longest_o = run_o[j]
-            if longest_o < MIN_SWAP_CHARS:
-                continue
-            head, out, x = ahead[i][j], moves[i * width + j], i * width + j
-            start_split, base, both = split[j], base_o[j], both_o[j]
-            for m in range(MIN_SPUN_CHARS, longest + 1):
-                rare_a, tails, one_m = rare_s[m], behind[i + m], one[m]
-                spun_part, after = _COST_RARE_SPUN * rare_a, x + m * width
-                for k, limit, length_cost, original_cost in shapes[m]:
-                    if k > longest_o:
-                        break
-                    if head >= m == k:
-                        continue  # the same text
-                    shared = head if head < limit else limit
-                    tail = tails[j + k]
-                    shared += tail if tail < limit - shared else limit - shared
-                    c = (base[k] + spun_part + both[k] * rare_a + one_m + length_cost + original_cost
-                         + shared_cost[shared] + _COST_SPLIT * (start_split + split[j + k]))
-                    if c < _MIN_SWAP_COST:
-                        c = _MIN_SWAP_COST
-                    if support and (pair := (s[i : i + m], o[j : j + k])) in support:
-                        c = max(_MIN_SWAP_COST, c - _SUPPORT * min(2, support[pair]))
-                    out.append((after + k, c))
-    return moves
+def _rarities(text: str, runs: list[int], shortest: int, longest: int) -> list[float]:
+    """:func:`_rarity` of ``text[i : i + m]`` at ``i * (longest + 1) + m``, for the ``shortest`` to
+    ``longest`` Han characters from each position (0 elsewhere)."""
+    out = [0.0] * (len(text) * (longest + 1))
+    for i, run in enumerate(runs[:-1]):
+        row = i * (longest + 1)
+        for m in range(shortest, min(longest, run) + 1):
+            out[row + m] = _rarity(text[i : i + m])
+    return out
 
 
-@lru_cache(maxsize=1 << 12)
-def _solved(st: _Stretch, support: frozenset[tuple[tuple[str, str], int]] | None) -> tuple:
-    """:func:`_solve`, remembered: the sources of one query share their sentences (a story and the pages
-    that reprint it), so the same stretch is read again for each of them."""
-    return tuple(_solve(st, dict(support) if support else None))
+def _swap_moves(stretches: list[_Stretch], support: dict[tuple[str, str], int]) -> list[_Moves]:
+    """The swaps that may start in each cell ``x = i * (len(original) + 1) + j`` of :func:`_solve`'s table,
+    for every stretch at once (one numpy pass, whatever their number): per stretch ``(first, after,
+    cost)``, where ``first[x] : first[x + 1]`` index those of cell ``x`` (by spun, then original length)
+    in ``after``, the cell after the swap, and in ``cost``, what it costs.
+
+    The costs are :func:`_pair_cost`'s sums term for term in the same order (the same floats), less
+    :data:`_SUPPORT` per other place of the document a pair is read in (``support``)."""
+    flat: dict[str, list] = {name: [] for name in ("run_s", "run_o", "rare_s", "rare_o", "ahead", "behind", "split")}
+    starts: dict[str, list[int]] = {name: [] for name in flat}
+    cells, widths, band = [0], [], []
+    for g, st in enumerate(stretches):
+        s, o = st.spun, st.original
+        n, p = len(s), len(o)
+        run_s, run_o = _han_runs(s), _han_runs(o)
+        ahead, behind = _common_runs(s, o)
+        tables = {  # row-major: rare_s[i][m], rare_o[j][k], ahead[i][j], behind[i][j]
+            "run_s": run_s, "run_o": run_o, "split": [x not in st.bounds for x in range(p + 1)],
+            "rare_s": _rarities(s, run_s, MIN_SPUN_CHARS, _MAX_SWAP_CHARS),
+            "rare_o": _rarities(o, run_o, MIN_SWAP_CHARS, MAX_ORIGINAL_CHARS), "ahead": ahead, "behind": behind}
+        for name, values in tables.items():
+            starts[name].append(len(flat[name]))
+            flat[name].extend(values)
+        low_diag, high_diag = min(0, p - n) - _BAND, max(0, p - n) + _BAND
+        band.extend((g, i, j) for i in range(n) if run_s[i] >= MIN_SPUN_CHARS
+                    for j in range(max(0, i + low_diag), min(p, i + high_diag + 1)) if run_o[j] >= MIN_SWAP_CHARS)
+        cells.append(cells[-1] + (n + 1) * (p + 1))
+        widths.append(p + 1)
+    values = {name: np.array(v) for name, v in flat.items()}
+    offsets = {name: np.array(v, dtype=np.int64) for name, v in starts.items()}
+
+    def at(name: str, g: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """``index`` into each stretch ``g``'s table ``name``."""
+        return values[name][offsets[name][g] + index]
+
+    shapes = _SWAP_LENGTHS.shape[1]
+    g, i, j = np.array(band, dtype=np.int64).reshape(-1, 3).repeat(shapes, axis=0).T
+    m, k = np.tile(_SWAP_LENGTHS, len(band))
+    width = np.array(widths, dtype=np.int64)[g]
+    head = at("ahead", g, i * (width + 1) + j)
+    ok = (m <= at("run_s", g, i)) & (k <= at("run_o", g, j)) & ~((head >= m) & (m == k))  # not the same text
+    g, i, j, m, k, head, width = g[ok], i[ok], j[ok], m[ok], k[ok], head[ok], width[ok]
+    rare_o = at("rare_o", g, j * (MAX_ORIGINAL_CHARS + 1) + k)
+    rare_s = at("rare_s", g, i * (_MAX_SWAP_CHARS + 1) + m)
+    limit = np.minimum(m, k)
+    shared = np.minimum(head, limit)
+    shared += np.minimum(at("behind", g, (i + m) * width + j + k), limit - shared)
+    cost = (_COST_SWAP + _COST_RARE_ORIGINAL * rare_o + _COST_RARE_SPUN * rare_s + _COST_BOTH_RARE * rare_o * rare_s
+            + _TERMS["one"][m] + _TERMS["length"][np.abs(m - k)] + _TERMS["original"][k] + _TERMS["shared"][shared]
+            + _COST_SPLIT * (at("split", g, j).astype(np.int64) + at("split", g, j + k)))
+    costs = np.maximum(_MIN_SWAP_COST, cost).tolist()
+    if support:
+        for e, (a, b, c, d, h) in enumerate(zip(*(v.tolist() for v in (g, i, m, j, k)), strict=True)):
+            if (pair := (stretches[a].spun[b : b + c], stretches[a].original[d : d + h])) in support:
+                costs[e] = max(_MIN_SWAP_COST, costs[e] - _SUPPORT * min(2, support[pair]))
+    x = i * width + j
+    first = np.searchsorted(np.array(cells[:-1], dtype=np.int64)[g] + x, np.arange(cells[-1] + 1)).tolist()
+    after = (x + m * width + k).tolist()
+    return [(first[a : b + 1], after, costs) for a, b in zip(cells, cells[1:], strict=False)]
 
 
-def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> list[tuple[int, int, int, int, float]]:
+_SOLVED: OrderedDict[tuple[_Stretch, frozenset | None], tuple] = OrderedDict()
+_SOLVED_SIZE = 1 << 12
+_SOLVED_LOCK = threading.Lock()
+
+
+def _solved(stretches: list[_Stretch], support: frozenset[tuple[tuple[str, str], int]] | None = None) -> list[tuple]:
+    """:func:`_solve` of each stretch, remembered (the sources of one query share their sentences: a story
+    and the pages that reprint it, so the same stretch is read again for each of them); the swap moves
+    of those not remembered are worked out together (:func:`_swap_moves`)."""
+    keys = [(st, support) for st in stretches]
+    with _SOLVED_LOCK:
+        done = {key: _SOLVED[key] for key in keys if key in _SOLVED}
+    todo = [key for key in dict.fromkeys(keys) if key not in done]
+    if todo:
+        moves = _swap_moves([st for st, _ in todo], dict(support) if support else {})
+        done.update((key, tuple(_solve(key[0], mv))) for key, mv in zip(todo, moves, strict=True))
+    with _SOLVED_LOCK:
+        for key in dict.fromkeys(keys):
+            _SOLVED[key] = done[key]
+            _SOLVED.move_to_end(key)
+        while len(_SOLVED) > _SOLVED_SIZE:
+            _SOLVED.popitem(last=False)
+    return [done[key] for key in keys]
+
+
+def _solve(st: _Stretch, moves: _Moves) -> list[tuple[int, int, int, int, float]]:
     """The cheapest reading of a stretch as shared text, swaps and one-sided text (no swap).
 
     A dynamic programme over both sides: one-sided text costs :data:`_COST_GAP_OPEN` plus
@@ -716,7 +758,7 @@ def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> l
     mark; swaps have :data:`MIN_SWAP_CHARS` to ``_MAX_SWAP_CHARS`` Han characters on the spun side
     and up to :data:`MAX_ORIGINAL_CHARS` on the original's, and cost :func:`_swap_cost` (plus
     :data:`_COST_ADJACENT` right after another swap, less :data:`_SUPPORT` per other place the
-    pair is read, from ``support``; see :func:`_swap_moves`).  Returns the swaps as ``(spun start,
+    pair is read: ``moves``, from :func:`_swap_moves`).  Returns the swaps as ``(spun start,
     spun end, original start, original end, cost)``, offsets into the stretch.
     """
     s, o = st.spun, st.original
@@ -731,7 +773,7 @@ def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> l
     shared_c, spun_c, orig_c, spun_cl, orig_cl, swap_c = cost
     swap_back = back[5]
     cost[0][0] = 0.0
-    moves = _swap_moves(st, support or {})
+    first, after, costs = moves
     gap_new, gap_char, clause_gap, adjacent = _COST_GAP_OPEN + _COST_GAP_CHAR, _COST_GAP_CHAR, _CLAUSE_GAP, _COST_ADJACENT
     shared_back = back[0]
     original_only = [4 if c in _CLAUSE_MARKS else 2 for c in o]  # the state one more character of it enters
@@ -781,7 +823,8 @@ def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> l
                     v, k = c4 + gap_char, 4
                 if v < cost[to][y]:
                     cost[to][y], back[to][y] = v, (k, x, -1.0)
-            for y, c in moves[x]:
+            for t in range(first[x], first[x + 1]):
+                y, c = after[t], costs[t]
                 if entry + c < swap_c[y]:
                     swap_c[y], swap_back[y] = entry + c, (entry_state, x, c)
     end = size - 1
