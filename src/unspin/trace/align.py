@@ -187,38 +187,63 @@ _BREAKS_FREE: dict[int, tuple[frozenset[str], bool]] = {}
 
 
 class _Pairs:
-    """The distinct ``(shingle, sentence)`` pairs of a text's sentences, sorted by shingle, and how
-    many distinct shingles each sentence holds: what :meth:`shared` counts two texts' sentences by."""
+    """The ``(shingle, sentence)`` pairs of a text's sentences, as given (a sentence may repeat a
+    shingle); what :meth:`shared` counts two texts' sentences by."""
 
-    __slots__ = ("hashes", "sents", "sizes")
+    __slots__ = ("hashes", "sents", "count", "_distinct", "_sizes")
 
     def __init__(self, per_sentence: list[np.ndarray]) -> None:
-        hashes = np.concatenate(per_sentence) if per_sentence else np.zeros(0, dtype=np.int64)
-        sents = np.repeat(np.arange(len(per_sentence)), [len(ids) for ids in per_sentence])
-        order = np.lexsort((sents, hashes))
-        hashes, sents = hashes[order], sents[order]
-        new = np.ones(len(hashes), dtype=bool)
-        new[1:] = (hashes[1:] != hashes[:-1]) | (sents[1:] != sents[:-1])
-        self.hashes, self.sents = hashes[new], sents[new]
-        self.sizes = np.bincount(self.sents, minlength=len(per_sentence))
+        self.hashes = np.concatenate(per_sentence) if per_sentence else np.zeros(0, dtype=np.int64)
+        self.sents = np.repeat(np.arange(len(per_sentence)), [len(ids) for ids in per_sentence])
+        self.count = len(per_sentence)
+        self._distinct: tuple[np.ndarray, np.ndarray] | None = None
+        self._sizes: list[int] | None = None
 
     @classmethod
     def of_sets(cls, sets: list[frozenset[int]]) -> _Pairs:
         return cls([np.fromiter(s, dtype=np.int64, count=len(s)) for s in sets])
 
+    @property
+    def distinct(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(hashes, sentences)``: the distinct pairs, sorted by shingle (then sentence)."""
+        if self._distinct is None:
+            self._distinct = _distinct(self.hashes, self.sents)
+        return self._distinct
+
+    @property
+    def sizes(self) -> list[int]:
+        """How many distinct shingles each sentence holds."""
+        if self._sizes is None:
+            self._sizes = np.bincount(self.distinct[1], minlength=self.count).tolist()
+        return self._sizes
+
     def shared(self, other: _Pairs) -> np.ndarray:
-        """``out[i, j]``: how many shingles sentence ``i`` of this text shares with sentence ``j`` of ``other``."""
-        n, m = len(self.sizes), len(other.sizes)
-        lo = np.searchsorted(other.hashes, self.hashes, "left")
-        count = np.searchsorted(other.hashes, self.hashes, "right") - lo
+        """``out[i, j]``: how many shingles sentence ``i`` of this text shares with sentence ``j`` of
+        ``other`` (this text's pairs sorted once, ``other``'s looked up as they are: a query's against
+        all its candidates')."""
+        hashes, sents = self.distinct
+        n, m = self.count, other.count
+        lo = np.searchsorted(hashes, other.hashes, "left")
+        count = np.searchsorted(hashes, other.hashes, "right") - lo
         hit = np.flatnonzero(count)
         if not len(hit):
             return np.zeros((n, m), dtype=np.int64)
-        lo, count = lo[hit], count[hit]
+        theirs, mine = _distinct(other.hashes[hit], other.sents[hit])  # the shared pairs, once each
+        lo = np.searchsorted(hashes, theirs, "left")
+        count = np.searchsorted(hashes, theirs, "right") - lo
         ends = np.cumsum(count)
-        at = np.arange(ends[-1]) + np.repeat(lo - (ends - count), count)  # other's pairs holding each shingle
-        cells = np.repeat(self.sents[hit], count) * m + other.sents[at]
+        at = np.arange(ends[-1]) + np.repeat(lo - (ends - count), count)  # this text's pairs holding each
+        cells = sents[at] * m + np.repeat(mine, count)
         return np.bincount(cells, minlength=n * m).reshape(n, m)
+
+
+def _distinct(hashes: np.ndarray, sents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``(hash, sentence)`` pairs, sorted by hash, then sentence."""
+    order = np.lexsort((sents, hashes))
+    hashes, sents = hashes[order], sents[order]
+    new = np.ones(len(hashes), dtype=bool)
+    new[1:] = (hashes[1:] != hashes[:-1]) | (sents[1:] != sents[:-1])
+    return hashes[new], sents[new]
 
 
 def _read(texts: list[str], fp: Fingerprinter) -> tuple[list[list[tuple[int, int]]], list[np.ndarray], list[np.ndarray]]:
@@ -332,7 +357,7 @@ def align_many(query: SourceView, sources: list[str], fp: Fingerprinter) -> list
 def _aligned(q: SourceView, spans: list[tuple[int, int]], anchors: np.ndarray, raw: np.ndarray) -> Alignment:
     """The alignment of query ``q`` to the source sentences ``spans``, from the anchor and raw shingles
     each query sentence shares with each of them."""
-    n_anchors, n_raw = q.anchor_pairs.sizes.tolist(), q.raw_pairs.sizes.tolist()
+    n_anchors, n_raw = q.anchor_pairs.sizes, q.raw_pairs.sizes
     match: dict[int, int] = {}
     for qi, (j, shared, j_raw, shared_raw) in enumerate(zip(*_best(anchors), *_best(raw), strict=True)):
         if shared >= MIN_SENTENCE_SHARED and shared / n_anchors[qi] >= MIN_SIMILARITY:
