@@ -223,9 +223,9 @@ class _Pairs:
         all its candidates')."""
         hashes, sents = self.distinct
         n, m = self.count, other.count
-        lo = np.searchsorted(hashes, other.hashes, "left")
-        count = np.searchsorted(hashes, other.hashes, "right") - lo
-        hit = np.flatnonzero(count)
+        if not len(hashes):
+            return np.zeros((n, m), dtype=np.int64)
+        hit = np.flatnonzero(hashes[np.minimum(np.searchsorted(hashes, other.hashes), len(hashes) - 1)] == other.hashes)
         if not len(hit):
             return np.zeros((n, m), dtype=np.int64)
         theirs, mine = _distinct(other.hashes[hit], other.sents[hit])  # the shared pairs, once each
@@ -458,7 +458,7 @@ def document_swaps(pairs: list[tuple[str, str, int]]) -> list[Substitution]:
     for st, sol in zip(stretches, first, strict=True):
         own = Counter(st.pair(w) for w in sol)
         support = {p: n - own[p] for p, n in seen.items()
-                   if n > own[p] and p[0] in st.spun and p[1] in st.original}
+                   if p[0] in st.spun and p[1] in st.original and n > own[p]}
         if any(p not in own for p in support):
             sol = _solved([st], frozenset(support.items()))[0]
         else:  # the first reading only gains: it stands
