@@ -627,10 +627,22 @@ def _swap_cost(s: str, o: str, splits: int) -> float:
 
 def _pair_cost(rare_spun: float, rare_original: float, m: int, k: int, shared: int, splits: int) -> float:
     """:func:`_swap_cost` from its parts: rarities, lengths, shared end characters, split ends."""
-    cost = (_COST_SWAP + _COST_RARE_ORIGINAL * rare_original + _COST_RARE_SPUN * rare_spun
-            + _COST_BOTH_RARE * rare_original * rare_spun + _COST_ONE_CHARACTER * (m == 1)
-            + _COST_LENGTH[abs(m - k)] + _COST_ORIGINAL_LENGTH[k] + _COST_SHARED[shared] + _COST_SPLIT * splits)
-    return max(_MIN_SWAP_COST, cost)
+    return max(_MIN_SWAP_COST, float(_cost_terms(rare_spun, rare_original, m, k, shared, splits)))
+
+
+def _cost_terms(rare_spun: float | np.ndarray, rare_original: float | np.ndarray, m: int | np.ndarray,
+                k: int | np.ndarray, shared: int | np.ndarray, splits: int | np.ndarray) -> float | np.ndarray:
+    """The sum of a swap's cost terms (:func:`_pair_cost` before its floor), term by term in this order
+    for numbers and numpy arrays alike (the same floats)."""
+    return (_COST_SWAP + _COST_RARE_ORIGINAL * rare_original + _COST_RARE_SPUN * rare_spun
+            + _COST_BOTH_RARE * rare_original * rare_spun + _TERMS["one"][m] + _TERMS["length"][abs(m - k)]
+            + _TERMS["original"][k] + _TERMS["shared"][shared] + _COST_SPLIT * splits)
+
+
+_TERMS = {name: np.array(values) for name, values in (
+    ("one", [_COST_ONE_CHARACTER * (m == 1) for m in range(_MAX_SWAP_CHARS + 1)]), ("length", _COST_LENGTH),
+    ("original", _COST_ORIGINAL_LENGTH), ("shared", _COST_SHARED))}
+"""The cost terms looked up by a length or by shared characters."""
 
 
 @lru_cache(maxsize=1 << 14)
@@ -670,11 +682,6 @@ _SWAP_LENGTHS = np.array([(m, k) for m in range(MIN_SPUN_CHARS, _MAX_SWAP_CHARS 
                           for k in range(max(MIN_SWAP_CHARS, m - MAX_LENGTH_CHANGE),
                                          min(MAX_ORIGINAL_CHARS, m + MAX_LENGTH_CHANGE) + 1)], dtype=np.int64).T
 """``(spun lengths, original lengths)`` of every swap shape, by spun then original length."""
-_TERMS = {name: np.array(values) for name, values in (
-    ("one", [_COST_ONE_CHARACTER * (m == 1) for m in range(_MAX_SWAP_CHARS + 1)]), ("length", _COST_LENGTH),
-    ("original", _COST_ORIGINAL_LENGTH), ("shared", _COST_SHARED))}
-"""The cost terms looked up by a length or by shared characters."""
-
 _Moves = tuple[list[int], list[int], list[float]]
 
 
@@ -695,7 +702,7 @@ def _swap_moves(stretches: list[_Stretch], support: dict[tuple[str, str], int]) 
     cost)``, where ``first[x] : first[x + 1]`` index those of cell ``x`` (by spun, then original length)
     in ``after``, the cell after the swap, and in ``cost``, what it costs.
 
-    The costs are :func:`_pair_cost`'s sums term for term in the same order (the same floats), less
+    The costs are :func:`_pair_cost`'s (:func:`_cost_terms` on arrays: the same floats), less
     :data:`_SUPPORT` per other place of the document a pair is read in (``support``)."""
     flat: dict[str, list] = {name: [] for name in ("run_s", "run_o", "rare_s", "rare_o", "ahead", "behind", "split")}
     starts: dict[str, list[int]] = {name: [] for name in flat}
@@ -736,10 +743,8 @@ def _swap_moves(stretches: list[_Stretch], support: dict[tuple[str, str], int]) 
     limit = np.minimum(m, k)
     shared = np.minimum(head, limit)
     shared += np.minimum(at("behind", g, (i + m) * width + j + k), limit - shared)
-    cost = (_COST_SWAP + _COST_RARE_ORIGINAL * rare_o + _COST_RARE_SPUN * rare_s + _COST_BOTH_RARE * rare_o * rare_s
-            + _TERMS["one"][m] + _TERMS["length"][np.abs(m - k)] + _TERMS["original"][k] + _TERMS["shared"][shared]
-            + _COST_SPLIT * (at("split", g, j).astype(np.int64) + at("split", g, j + k)))
-    costs = np.maximum(_MIN_SWAP_COST, cost).tolist()
+    splits = at("split", g, j).astype(np.int64) + at("split", g, j + k)
+    costs = np.maximum(_MIN_SWAP_COST, _cost_terms(rare_s, rare_o, m, k, shared, splits)).tolist()
     if support:
         for e, (a, b, c, d, h) in enumerate(zip(*(v.tolist() for v in (g, i, m, j, k)), strict=True)):
             if (pair := (stretches[a].spun[b : b + c], stretches[a].original[d : d + h])) in support:
