@@ -5,7 +5,8 @@
 The index and the 600 queries of ``bench/bench_trace_batch.py`` (same seed: 200 spun whole
 copies, 200 30% excerpts, 200 spun negatives), but the index is kept in ``--work`` and reused
 when it is there (building 100k documents takes ~15 minutes on a shared machine), and time is
-the process's CPU time, which holds while other jobs share the cores.  Reports
+the process's CPU time, which holds while other jobs share the cores.  Loading the index, the
+model and jieba's dictionary (read by the swaps) is done before timing, once a process.  Reports
 :func:`unspin.trace.batch.trace_many` with one worker reading only the sources, then with every
 match's substitutions read (the ``--format jsonl`` records), and a hash of those records, so
 that two versions of the code can be shown to give the same answers
@@ -24,6 +25,7 @@ from bench_trace import build_index
 from bench_trace_batch import workload
 
 from unspin.model import load_model
+from unspin.trace.align import word_swaps
 from unspin.trace.batch import to_record, trace_many
 from unspin.trace.fingerprint import Fingerprinter, default_vocabulary, lexicon_vocabulary
 
@@ -43,6 +45,7 @@ def main() -> None:
         vocab, label = default_vocabulary(lexicon_vocabulary(load_model().lexicon))
         build_index(ix, docs, Fingerprinter(vocab), label)[0].close()
     list(trace_many(queries[:5], ix, 5, 1))  # open the index, load the model
+    word_swaps("本年要交给汽车", "今年要交付汽车")  # load jieba's dictionary (once a process, ~1 CPU-s)
     t = time.process_time()
     out = list(trace_many(queries, ix, 5, 1))
     sources_only = time.process_time() - t

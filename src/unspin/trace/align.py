@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -122,7 +123,7 @@ def sentences(text: str, fp: Fingerprinter, raw: bool = True) -> list[Sentence]:
     """Sentences of ``text`` (with trailing punctuation) and their anchor and raw shingle sets
     (``raw=False``: anchors only, raw sets left empty).
 
-    The text is masked once as a whole and each sentence's anchors read from it: the same
+    The text is masked once as a whole and each sentence's shingles read from it: the same
     anchors as masking each sentence alone, since no vocabulary word holds a sentence break
     (checked once per vocabulary; otherwise, and for text that Simplified conversion would
     change again, each sentence is masked alone).
@@ -132,22 +133,30 @@ def sentences(text: str, fp: Fingerprinter, raw: bool = True) -> list[Sentence]:
     [(0, 4), (4, 7)]
     """
     t = _simplified(text)  # same length: offsets hold
-    spans = [m.span() for m in _SENTENCE.finditer(t) if m.group().strip()]
-    out = []
-    for (start, end), ids in zip(spans, _anchor_shingles(t, spans, fp), strict=True):
-        out.append(Sentence(start, end, frozenset(ids.tolist()),
-                            frozenset(fp.raw_shingles(t[start:end], simplified=True).tolist()) if raw else frozenset()))
-    return out
+    spans = _spans(t)
+    anchors, raws = _sentence_ids(t, spans, fp)
+    return [Sentence(start, end, frozenset(ids.tolist()), frozenset(r.tolist()) if raw else frozenset())
+            for (start, end), ids, r in zip(spans, anchors, raws, strict=True)]
 
 
-def _anchor_shingles(t: str, spans: list[tuple[int, int]], fp: Fingerprinter) -> list:
-    """The anchor shingle ids of each sentence ``t[start:end]`` of the Simplified text ``t``."""
+def _spans(t: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence of ``t`` (blank ones left out)."""
+    return [m.span() for m in _SENTENCE.finditer(t) if m.group().strip()]
+
+
+def _sentence_ids(t: str, spans: list[tuple[int, int]],
+                  fp: Fingerprinter) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The anchor and the raw shingle ids of each sentence ``t[start:end]`` of the Simplified text ``t``."""
     if len(spans) < 2 or not _breaks_free(fp) or _simplified(t) is not t:
-        return [shingle_ids(fp.anchor_text(t[a:b], simplified=True), fp.k) for a, b in spans]
-    anchors, pos = fp.anchors(t)
-    ids = shingle_ids(anchors, fp.k)
-    cut = np.searchsorted(np.asarray(pos, dtype=np.int64), np.asarray(spans, dtype=np.int64).ravel()).tolist()
-    k = fp.k
+        return ([shingle_ids(fp.anchor_text(t[a:b], simplified=True), fp.k) for a, b in spans],
+                [fp.raw_shingles(t[a:b], simplified=True) for a, b in spans])
+    anchors, anchor_pos, raw, raw_pos = fp.shingles_at(t)
+    return _cut(anchors, anchor_pos, spans, fp.k), _cut(raw, raw_pos, spans, fp.k)
+
+
+def _cut(ids: np.ndarray, pos: np.ndarray, spans: list[tuple[int, int]], k: int) -> list[np.ndarray]:
+    """The shingles ``ids`` (shingle ``i`` starting at offset ``pos[i]``) lying wholly inside each span."""
+    cut = np.searchsorted(pos, np.asarray(spans, dtype=np.int64).ravel()).tolist()
     return [ids[a : b - k + 1] if b - a >= k else ids[:0] for a, b in zip(cut[::2], cut[1::2], strict=True)]
 
 
@@ -177,104 +186,215 @@ def _breaks_free(fp: Fingerprinter) -> bool:
 _BREAKS_FREE: dict[int, tuple[frozenset[str], bool]] = {}
 
 
+class _Pairs:
+    """The ``(shingle, sentence)`` pairs of a text's sentences, as given (a sentence may repeat a
+    shingle); what :meth:`shared` counts two texts' sentences by."""
+
+    __slots__ = ("hashes", "sents", "count", "_distinct", "_sizes")
+
+    def __init__(self, per_sentence: list[np.ndarray]) -> None:
+        self.hashes = np.concatenate(per_sentence) if per_sentence else np.zeros(0, dtype=np.int64)
+        self.sents = np.repeat(np.arange(len(per_sentence)), [len(ids) for ids in per_sentence])
+        self.count = len(per_sentence)
+        self._distinct: tuple[np.ndarray, np.ndarray] | None = None
+        self._sizes: list[int] | None = None
+
+    @classmethod
+    def of_sets(cls, sets: list[frozenset[int]]) -> _Pairs:
+        return cls([np.fromiter(s, dtype=np.int64, count=len(s)) for s in sets])
+
+    @property
+    def distinct(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(hashes, sentences)``: the distinct pairs, sorted by shingle (then sentence)."""
+        if self._distinct is None:
+            self._distinct = _distinct(self.hashes, self.sents)
+        return self._distinct
+
+    @property
+    def sizes(self) -> list[int]:
+        """How many distinct shingles each sentence holds."""
+        if self._sizes is None:
+            self._sizes = np.bincount(self.distinct[1], minlength=self.count).tolist()
+        return self._sizes
+
+    def shared(self, other: _Pairs) -> np.ndarray:
+        """``out[i, j]``: how many shingles sentence ``i`` of this text shares with sentence ``j`` of
+        ``other`` (this text's pairs sorted once, ``other``'s looked up as they are: a query's against
+        all its candidates')."""
+        hashes, sents = self.distinct
+        n, m = self.count, other.count
+        if not len(hashes):
+            return np.zeros((n, m), dtype=np.int64)
+        hit = np.flatnonzero(hashes[np.minimum(np.searchsorted(hashes, other.hashes), len(hashes) - 1)] == other.hashes)
+        if not len(hit):
+            return np.zeros((n, m), dtype=np.int64)
+        theirs, mine = _distinct(other.hashes[hit], other.sents[hit])  # the shared pairs, once each
+        lo = np.searchsorted(hashes, theirs, "left")
+        count = np.searchsorted(hashes, theirs, "right") - lo
+        ends = np.cumsum(count)
+        at = np.arange(ends[-1]) + np.repeat(lo - (ends - count), count)  # this text's pairs holding each
+        cells = sents[at] * m + np.repeat(mine, count)
+        return np.bincount(cells, minlength=n * m).reshape(n, m)
+
+
+def _distinct(hashes: np.ndarray, sents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``(hash, sentence)`` pairs, sorted by hash, then sentence."""
+    order = np.lexsort((sents, hashes))
+    hashes, sents = hashes[order], sents[order]
+    new = np.ones(len(hashes), dtype=bool)
+    new[1:] = (hashes[1:] != hashes[:-1]) | (sents[1:] != sents[:-1])
+    return hashes[new], sents[new]
+
+
+def _read(texts: list[str], fp: Fingerprinter) -> tuple[list[list[tuple[int, int]]], list[np.ndarray], list[np.ndarray]]:
+    """The sentence spans of each source text, and the anchor and raw shingle ids of every sentence of
+    them all, in order.  The texts that :func:`_sentence_ids` reads from one mask are masked together,
+    joined by line breaks (no vocabulary word holds one): one numpy pass for them all.
+
+    A source is Simplified twice for its spans and anchors (薴 → 苧 → 苎, the one character converted
+    twice) and once for its raw shingles, as it always was."""
+    spans: list[list[tuple[int, int]]] = []
+    anchors: list[list[np.ndarray]] = []
+    raw: list[list[np.ndarray]] = []
+    joined: list[tuple[int, str]] = []  # (index, Simplified text) of the texts read together
+    for text in texts:
+        once = _simplified(text)
+        t = _simplified(once)
+        spans.append(_spans(t))
+        if len(spans[-1]) < 2 or not _breaks_free(fp) or _simplified(t) is not t or t is not once:
+            a, r = _sentence_ids(t, spans[-1], fp)
+            if t is not once:
+                r = [fp.raw_shingles(once[x:y], simplified=True) for x, y in spans[-1]]
+            anchors.append(a)
+            raw.append(r)
+        else:
+            joined.append((len(spans) - 1, t))
+            anchors.append([])
+            raw.append([])
+    if joined:
+        starts = np.cumsum([0] + [len(t) + 1 for _, t in joined]).tolist()[:-1]
+        a_ids, a_pos, r_ids, r_pos = fp.shingles_at("\n".join(t for _, t in joined))
+        offset = [(x + start, y + start) for (d, _), start in zip(joined, starts, strict=True) for x, y in spans[d]]
+        a_cut, r_cut = iter(_cut(a_ids, a_pos, offset, fp.k)), iter(_cut(r_ids, r_pos, offset, fp.k))
+        for d, _ in joined:
+            anchors[d] = [next(a_cut) for _ in spans[d]]
+            raw[d] = [next(r_cut) for _ in spans[d]]
+    return spans, [ids for doc in anchors for ids in doc], [ids for doc in raw for ids in doc]
+
+
 class SourceView:
-    """A source's sentences as :func:`align` reads them, with raw shingle sets computed only where the
-    alignment asks for them (most candidates are not sources: their raw sets are never needed).
+    """A text's sentences as :func:`align` reads them, a source's or a query's: their spans, and the
+    distinct ``(shingle, sentence)`` pairs of each channel, so that what every sentence of one text
+    shares with every sentence of another is counted at once (:meth:`_Pairs.shared`).
 
     Built from the text, or from its :func:`sentences` (raw sets included) when the same document is
     also a query: one view serves any number of alignments (``unspin dedup`` verifies a document
-    against several others)."""
+    against several others, ``trace`` a query against its candidates)."""
 
     def __init__(self, source: str, fp: Fingerprinter, sents: list[Sentence] | None = None) -> None:
-        self.fp, self.text = fp, _simplified(source)
-        self.sents = sentences(self.text, fp, raw=False) if sents is None else sents
-        self.anchors = _postings([s.shingles for s in self.sents])
-        self._raw: dict[int, frozenset[int]] = {} if sents is None else {j: s.raw for j, s in enumerate(sents)}
-        self._all_raw: frozenset[int] | None = None
-        self._where_raw: dict[int, list[int]] | None = None
+        self.original = source
+        if sents is None:
+            (self.spans,), anchors, raw = _read([source], fp)
+            self.anchor_pairs, self.raw_pairs = _Pairs(anchors), _Pairs(raw)
+        else:
+            self.spans = [(s.start, s.end) for s in sents]
+            self.anchor_pairs = _Pairs.of_sets([s.shingles for s in sents])
+            self.raw_pairs = _Pairs.of_sets([s.raw for s in sents])
+        self._han: list[int] | None = None
+        self._anchors: frozenset[int] | None = None
 
-    def raw(self, j: int) -> frozenset[int]:
-        if j not in self._raw:
-            s = self.sents[j]
-            self._raw[j] = frozenset(self.fp.raw_shingles(self.text[s.start : s.end], simplified=True).tolist())
-        return self._raw[j]
+    @property
+    def anchors(self) -> frozenset[int]:
+        """Every anchor shingle of the text's sentences."""
+        if self._anchors is None:
+            self._anchors = frozenset(self.anchor_pairs.hashes.tolist())
+        return self._anchors
 
-    def best_raw(self, q: frozenset[int]) -> tuple[int, int]:
-        """:func:`_best` on raw shingles; skipped (``(-1, 0)``) when the whole source shares too few."""
-        if self._all_raw is None:
-            self._all_raw = frozenset(self.fp.raw_shingles(self.text, simplified=True).tolist())
-        if len(q & self._all_raw) < max(RAW_MIN_SHARED, RAW_MIN_SIMILARITY * len(q)):  # holds each sentence's
-            return -1, 0
-        if self._where_raw is None:
-            self._where_raw = _postings([self.raw(j) for j in range(len(self.sents))])
-        return _best(q, self._where_raw)
-
-
-def _best(q: frozenset[int], where: dict[int, list[int]]) -> tuple[int, int]:
-    """``(sentence, shared)``: the source sentence sharing most of the shingles ``q`` (``(-1, 0)``: none)."""
-    votes: dict[int, int] = defaultdict(int)
-    for h in q:
-        for j in where.get(h, ()):
-            votes[j] += 1
-    return max(votes.items(), key=lambda kv: (kv[1], -kv[0])) if votes else (-1, 0)
+    @property
+    def han(self) -> list[int]:
+        """Chinese characters of each sentence (of the text as given)."""
+        if self._han is None:
+            self._han = [han_count(self.original[a:b]) for a, b in self.spans]
+        return self._han
 
 
-def _postings(sets: list[frozenset[int]]) -> dict[int, list[int]]:
-    where: dict[int, list[int]] = defaultdict(list)
-    for j, hs in enumerate(sets):
-        for h in hs:
-            where[h].append(j)
-    return where
+def _best(shared: np.ndarray) -> tuple[list[int], list[int]]:
+    """For each row of ``shared`` (a :meth:`_Pairs.shared` table): the column sharing the most, the
+    first on ties (``-1`` when none shares any), and how many it shares."""
+    if not shared.shape[1]:
+        return [-1] * shared.shape[0], [0] * shared.shape[0]
+    best = shared.argmax(axis=1)
+    most = shared[np.arange(len(best)), best]
+    return np.where(most > 0, best, -1).tolist(), most.tolist()
 
 
-def align(query: str | list[Sentence], source: str | SourceView, fp: Fingerprinter,
+def align(query: str | list[Sentence] | SourceView, source: str | SourceView, fp: Fingerprinter,
           query_text: str | None = None) -> Alignment:
-    """Align ``query`` (text, or its :func:`sentences` with ``query_text``) to ``source`` (text, or its
-    :class:`SourceView`)."""
-    q_text = query if isinstance(query, str) else query_text
-    q_sents = sentences(query, fp) if isinstance(query, str) else query
+    """Align ``query`` (text, its :func:`sentences` with ``query_text``, or its :class:`SourceView`) to
+    ``source`` (text, or its :class:`SourceView`)."""
+    if isinstance(query, SourceView):
+        q = query
+    else:
+        q_text = query if isinstance(query, str) else query_text or ""
+        q = SourceView(q_text, fp, sentences(query, fp) if isinstance(query, str) else query)
     src = source if isinstance(source, SourceView) else SourceView(source, fp)
+    return _aligned(q, src.spans, q.anchor_pairs.shared(src.anchor_pairs), q.raw_pairs.shared(src.raw_pairs))
+
+
+def align_many(query: SourceView, sources: list[str], fp: Fingerprinter) -> list[Alignment]:
+    """:func:`align` of ``query`` to each of ``sources``, their shingles read and matched all at once."""
+    spans, anchors, raw = _read(sources, fp)
+    shared_anchors = query.anchor_pairs.shared(_Pairs(anchors))
+    shared_raw = query.raw_pairs.shared(_Pairs(raw))
+    out, first = [], 0
+    for src in spans:
+        end = first + len(src)
+        out.append(_aligned(query, src, shared_anchors[:, first:end], shared_raw[:, first:end]))
+        first = end
+    return out
+
+
+def _aligned(q: SourceView, spans: list[tuple[int, int]], anchors: np.ndarray, raw: np.ndarray) -> Alignment:
+    """The alignment of query ``q`` to the source sentences ``spans``, from the anchor and raw shingles
+    each query sentence shares with each of them."""
+    n_anchors, n_raw = q.anchor_pairs.sizes, q.raw_pairs.sizes
     match: dict[int, int] = {}
-    for qi, q in enumerate(q_sents):
-        j, shared = _best(q.shingles, src.anchors)
-        if shared >= MIN_SENTENCE_SHARED and shared / len(q.shingles) >= MIN_SIMILARITY:
+    for qi, (j, shared, j_raw, shared_raw) in enumerate(zip(*_best(anchors), *_best(raw), strict=True)):
+        if shared >= MIN_SENTENCE_SHARED and shared / n_anchors[qi] >= MIN_SIMILARITY:
             match[qi] = j
-            continue
-        if len(q.raw) < RAW_MIN_SHARED:
-            continue
-        j, shared = src.best_raw(q.raw)
-        if shared >= RAW_MIN_SHARED and shared / len(q.raw) >= RAW_MIN_SIMILARITY:
-            match[qi] = j
+        elif shared_raw >= RAW_MIN_SHARED and shared_raw / n_raw[qi] >= RAW_MIN_SIMILARITY:
+            match[qi] = j_raw
     if EXTEND_SIMILARITY < MIN_SIMILARITY:
-        _extend(match, q_sents, src)
+        _extend(match, anchors, raw, n_anchors, n_raw)
     result = Alignment()
     for qi in sorted(match):
-        q, s = q_sents[qi], src.sents[match[qi]]
-        shared, raw = len(q.shingles & s.shingles), len(q.raw & src.raw(match[qi]))
-        result.pairs.append((q.start, q.end, s.start, s.end))
+        j = match[qi]
+        shared, shared_raw = int(anchors[qi, j]), int(raw[qi, j])
+        result.pairs.append((*q.spans[qi], *spans[j]))
         result.shared += shared
-        result.raw_shared += raw
-        result.query_shingles += len(q.shingles)
-        result.query_sentences.append((qi, shared, raw))
-        result.aligned_chars += han_count(q_text[q.start : q.end])
+        result.raw_shared += shared_raw
+        result.query_shingles += n_anchors[qi]
+        result.query_sentences.append((qi, shared, shared_raw))
+        result.aligned_chars += q.han[qi]
     return result
 
 
-def _extend(match: dict[int, int], q_sents: list[Sentence], src: SourceView) -> None:
+def _extend(match: dict[int, int], anchors: np.ndarray, raw: np.ndarray, n_anchors: list[int],
+            n_raw: list[int]) -> None:
     """Grow aligned runs: the neighbour of an aligned pair aligns to the source neighbour on less evidence
-    (anchors, or raw shingles at the anchors' extension share)."""
+    (anchors, or raw shingles at the anchors' extension share); ``anchors`` and ``raw`` are the shingles
+    each query sentence shares with each source sentence, ``n_anchors`` and ``n_raw`` the query's."""
+    n, m = anchors.shape
     changed = True
     while changed:
         changed = False
         for qi, j in sorted(match.items()):
             for dq in (-1, 1):
                 qn, jn = qi + dq, j + dq
-                if qn in match or not (0 <= qn < len(q_sents) and 0 <= jn < len(src.sents)):
+                if qn in match or not (0 <= qn < n and 0 <= jn < m):
                     continue
-                q = q_sents[qn]
-                if any(n >= EXTEND_SHARED and n / max(1, len(mine)) >= EXTEND_SIMILARITY
-                       for n, mine in ((len(q.shingles & src.sents[jn].shingles), q.shingles),
-                                       (len(q.raw & src.raw(jn)), q.raw))):
+                if any(shared >= EXTEND_SHARED and shared / max(1, mine) >= EXTEND_SIMILARITY
+                       for shared, mine in ((int(anchors[qn, jn]), n_anchors[qn]), (int(raw[qn, jn]), n_raw[qn]))):
                     match[qn] = jn
                     changed = True
 
@@ -332,15 +452,15 @@ def document_swaps(pairs: list[tuple[str, str, int]]) -> list[Substitution]:
     [(1, '不克不及', '不能'), (12, '不克不及', '不能')]
     """
     stretches = [st for spun, original, offset in pairs for st in _stretches(spun, original, offset)]
-    first = [_solved(st, None) for st in stretches]
+    first = _solved(stretches)
     seen = Counter(st.pair(w) for st, sol in zip(stretches, first, strict=True) for w in sol)
     out: list[Substitution] = []
     for st, sol in zip(stretches, first, strict=True):
         own = Counter(st.pair(w) for w in sol)
         support = {p: n - own[p] for p, n in seen.items()
-                   if n > own[p] and p[0] in st.spun and p[1] in st.original}
+                   if p[0] in st.spun and p[1] in st.original and n > own[p]}
         if any(p not in own for p in support):
-            sol = _solved(st, frozenset(support.items()))
+            sol = _solved([st], frozenset(support.items()))[0]
         else:  # the first reading only gains: it stands
             sol = [(*w[:4], max(_MIN_SWAP_COST, w[4] - _SUPPORT * min(2, support.get(st.pair(w), 0)))) for w in sol]
         for i1, i2, j1, j2, c in sol:
@@ -507,28 +627,160 @@ def _swap_cost(s: str, o: str, splits: int) -> float:
 
 def _pair_cost(rare_spun: float, rare_original: float, m: int, k: int, shared: int, splits: int) -> float:
     """:func:`_swap_cost` from its parts: rarities, lengths, shared end characters, split ends."""
-    cost = (_COST_SWAP + _COST_RARE_ORIGINAL * rare_original + _COST_RARE_SPUN * rare_spun
-            + _COST_BOTH_RARE * rare_original * rare_spun + _COST_ONE_CHARACTER * (m == 1)
-            + _COST_LENGTH[abs(m - k)] + _COST_ORIGINAL_LENGTH[k] + _COST_SHARED[shared] + _COST_SPLIT * splits)
-    return max(_MIN_SWAP_COST, cost)
+    return max(_MIN_SWAP_COST, float(_cost_terms(rare_spun, rare_original, m, k, shared, splits)))
+
+
+def _cost_terms(rare_spun: float | np.ndarray, rare_original: float | np.ndarray, m: int | np.ndarray,
+                k: int | np.ndarray, shared: int | np.ndarray, splits: int | np.ndarray) -> float | np.ndarray:
+    """The sum of a swap's cost terms (:func:`_pair_cost` before its floor), term by term in this order
+    for numbers and numpy arrays alike (the same floats)."""
+    return (_COST_SWAP + _COST_RARE_ORIGINAL * rare_original + _COST_RARE_SPUN * rare_spun
+            + _COST_BOTH_RARE * rare_original * rare_spun + _TERMS["one"][m] + _TERMS["length"][abs(m - k)]
+            + _TERMS["original"][k] + _TERMS["shared"][shared] + _COST_SPLIT * splits)
+
+
+_TERMS = {name: np.array(values) for name, values in (
+    ("one", [_COST_ONE_CHARACTER * (m == 1) for m in range(_MAX_SWAP_CHARS + 1)]), ("length", _COST_LENGTH),
+    ("original", _COST_ORIGINAL_LENGTH), ("shared", _COST_SHARED))}
+"""The cost terms looked up by a length or by shared characters."""
+
+
+@lru_cache(maxsize=1 << 14)
+def _is_han(c: str) -> bool:
+    return han_count(c) == 1
 
 
 def _han_runs(text: str) -> list[int]:
     """For each position, how many Han characters start there in a row."""
     runs = [0] * (len(text) + 1)
     for i in range(len(text) - 1, -1, -1):
-        runs[i] = runs[i + 1] + 1 if han_count(text[i]) else 0
+        runs[i] = runs[i + 1] + 1 if _is_han(text[i]) else 0
     return runs
 
 
-@lru_cache(maxsize=1 << 12)
-def _solved(st: _Stretch, support: frozenset[tuple[tuple[str, str], int]] | None) -> tuple:
-    """:func:`_solve`, remembered: the sources of one query share their sentences (a story and the pages
-    that reprint it), so the same stretch is read again for each of them."""
-    return tuple(_solve(st, dict(support) if support else None))
+def _common_runs(s: str, o: str) -> tuple[list[int], list[int]]:
+    """``(ahead, behind)``: how many characters ``s`` and ``o`` have in common from ``(i, j)`` on (at
+    ``i * (len(o) + 2) + j``), and up to ``(i, j)`` (at ``i * (len(o) + 1) + j``), visiting only the
+    pairs of equal characters."""
+    n, p = len(s), len(o)
+    at: dict[str, list[int]] = {}
+    for j, c in enumerate(o):
+        at.setdefault(c, []).append(j)
+    ahead, behind = [0] * ((n + 2) * (p + 2)), [0] * ((n + 1) * (p + 1))
+    for i in range(n - 1, -1, -1):
+        row = i * (p + 2)
+        for j in at.get(s[i], ()):
+            ahead[row + j] = ahead[row + p + 3 + j] + 1
+    for i in range(1, n + 1):
+        row = i * (p + 1)
+        for j in at.get(s[i - 1], ()):
+            behind[row + j + 1] = behind[row - p - 1 + j] + 1
+    return ahead, behind
 
 
-def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> list[tuple[int, int, int, int, float]]:
+_SWAP_LENGTHS = np.array([(m, k) for m in range(MIN_SPUN_CHARS, _MAX_SWAP_CHARS + 1)
+                          for k in range(max(MIN_SWAP_CHARS, m - MAX_LENGTH_CHANGE),
+                                         min(MAX_ORIGINAL_CHARS, m + MAX_LENGTH_CHANGE) + 1)], dtype=np.int64).T
+"""``(spun lengths, original lengths)`` of every swap shape, by spun then original length."""
+_Moves = tuple[list[int], list[int], list[float]]
+
+
+def _rarities(text: str, runs: list[int], shortest: int, longest: int) -> list[float]:
+    """:func:`_rarity` of ``text[i : i + m]`` at ``i * (longest + 1) + m``, for the ``shortest`` to
+    ``longest`` Han characters from each position (0 elsewhere)."""
+    out = [0.0] * (len(text) * (longest + 1))
+    for i, run in enumerate(runs[:-1]):
+        row = i * (longest + 1)
+        for m in range(shortest, min(longest, run) + 1):
+            out[row + m] = _rarity(text[i : i + m])
+    return out
+
+
+def _swap_moves(stretches: list[_Stretch], support: dict[tuple[str, str], int]) -> list[_Moves]:
+    """The swaps that may start in each cell ``x = i * (len(original) + 1) + j`` of :func:`_solve`'s table,
+    for every stretch at once (one numpy pass, whatever their number): per stretch ``(first, after,
+    cost)``, where ``first[x] : first[x + 1]`` index those of cell ``x`` (by spun, then original length)
+    in ``after``, the cell after the swap, and in ``cost``, what it costs.
+
+    The costs are :func:`_pair_cost`'s (:func:`_cost_terms` on arrays: the same floats), less
+    :data:`_SUPPORT` per other place of the document a pair is read in (``support``)."""
+    flat: dict[str, list] = {name: [] for name in ("run_s", "run_o", "rare_s", "rare_o", "ahead", "behind", "split")}
+    starts: dict[str, list[int]] = {name: [] for name in flat}
+    cells, widths, band = [0], [], []
+    for g, st in enumerate(stretches):
+        s, o = st.spun, st.original
+        n, p = len(s), len(o)
+        run_s, run_o = _han_runs(s), _han_runs(o)
+        ahead, behind = _common_runs(s, o)
+        tables = {  # row-major: rare_s[i][m], rare_o[j][k], ahead[i][j], behind[i][j]
+            "run_s": run_s, "run_o": run_o, "split": [x not in st.bounds for x in range(p + 1)],
+            "rare_s": _rarities(s, run_s, MIN_SPUN_CHARS, _MAX_SWAP_CHARS),
+            "rare_o": _rarities(o, run_o, MIN_SWAP_CHARS, MAX_ORIGINAL_CHARS), "ahead": ahead, "behind": behind}
+        for name, values in tables.items():
+            starts[name].append(len(flat[name]))
+            flat[name].extend(values)
+        low_diag, high_diag = min(0, p - n) - _BAND, max(0, p - n) + _BAND
+        band.extend((g, i, j) for i in range(n) if run_s[i] >= MIN_SPUN_CHARS
+                    for j in range(max(0, i + low_diag), min(p, i + high_diag + 1)) if run_o[j] >= MIN_SWAP_CHARS)
+        cells.append(cells[-1] + (n + 1) * (p + 1))
+        widths.append(p + 1)
+    values = {name: np.array(v) for name, v in flat.items()}
+    offsets = {name: np.array(v, dtype=np.int64) for name, v in starts.items()}
+
+    def at(name: str, g: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """``index`` into each stretch ``g``'s table ``name``."""
+        return values[name][offsets[name][g] + index]
+
+    shapes = _SWAP_LENGTHS.shape[1]
+    g, i, j = np.array(band, dtype=np.int64).reshape(-1, 3).repeat(shapes, axis=0).T
+    m, k = np.tile(_SWAP_LENGTHS, len(band))
+    width = np.array(widths, dtype=np.int64)[g]
+    head = at("ahead", g, i * (width + 1) + j)
+    ok = (m <= at("run_s", g, i)) & (k <= at("run_o", g, j)) & ~((head >= m) & (m == k))  # not the same text
+    g, i, j, m, k, head, width = g[ok], i[ok], j[ok], m[ok], k[ok], head[ok], width[ok]
+    rare_o = at("rare_o", g, j * (MAX_ORIGINAL_CHARS + 1) + k)
+    rare_s = at("rare_s", g, i * (_MAX_SWAP_CHARS + 1) + m)
+    limit = np.minimum(m, k)
+    shared = np.minimum(head, limit)
+    shared += np.minimum(at("behind", g, (i + m) * width + j + k), limit - shared)
+    splits = at("split", g, j).astype(np.int64) + at("split", g, j + k)
+    costs = np.maximum(_MIN_SWAP_COST, _cost_terms(rare_s, rare_o, m, k, shared, splits)).tolist()
+    if support:
+        for e, (a, b, c, d, h) in enumerate(zip(*(v.tolist() for v in (g, i, m, j, k)), strict=True)):
+            if (pair := (stretches[a].spun[b : b + c], stretches[a].original[d : d + h])) in support:
+                costs[e] = max(_MIN_SWAP_COST, costs[e] - _SUPPORT * min(2, support[pair]))
+    x = i * width + j
+    first = np.searchsorted(np.array(cells[:-1], dtype=np.int64)[g] + x, np.arange(cells[-1] + 1)).tolist()
+    after = (x + m * width + k).tolist()
+    return [(first[a : b + 1], after, costs) for a, b in zip(cells, cells[1:], strict=False)]
+
+
+_SOLVED: OrderedDict[tuple[_Stretch, frozenset | None], tuple] = OrderedDict()
+_SOLVED_SIZE = 1 << 12
+_SOLVED_LOCK = threading.Lock()
+
+
+def _solved(stretches: list[_Stretch], support: frozenset[tuple[tuple[str, str], int]] | None = None) -> list[tuple]:
+    """:func:`_solve` of each stretch, remembered (the sources of one query share their sentences: a story
+    and the pages that reprint it, so the same stretch is read again for each of them); the swap moves
+    of those not remembered are worked out together (:func:`_swap_moves`)."""
+    keys = [(st, support) for st in stretches]
+    with _SOLVED_LOCK:
+        done = {key: _SOLVED[key] for key in keys if key in _SOLVED}
+    todo = [key for key in dict.fromkeys(keys) if key not in done]
+    if todo:
+        moves = _swap_moves([st for st, _ in todo], dict(support) if support else {})
+        done.update((key, tuple(_solve(key[0], mv))) for key, mv in zip(todo, moves, strict=True))
+    with _SOLVED_LOCK:
+        for key in dict.fromkeys(keys):
+            _SOLVED[key] = done[key]
+            _SOLVED.move_to_end(key)
+        while len(_SOLVED) > _SOLVED_SIZE:
+            _SOLVED.popitem(last=False)
+    return [done[key] for key in keys]
+
+
+def _solve(st: _Stretch, moves: _Moves) -> list[tuple[int, int, int, int, float]]:
     """The cheapest reading of a stretch as shared text, swaps and one-sided text (no swap).
 
     A dynamic programme over both sides: one-sided text costs :data:`_COST_GAP_OPEN` plus
@@ -536,10 +788,10 @@ def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> l
     mark; swaps have :data:`MIN_SWAP_CHARS` to ``_MAX_SWAP_CHARS`` Han characters on the spun side
     and up to :data:`MAX_ORIGINAL_CHARS` on the original's, and cost :func:`_swap_cost` (plus
     :data:`_COST_ADJACENT` right after another swap, less :data:`_SUPPORT` per other place the
-    pair is read, from ``support``).  Returns the swaps as ``(spun start, spun end, original
-    start, original end, cost)``, offsets into the stretch.
+    pair is read: ``moves``, from :func:`_swap_moves`).  Returns the swaps as ``(spun start,
+    spun end, original start, original end, cost)``, offsets into the stretch.
     """
-    s, o, support = st.spun, st.original, support or {}
+    s, o = st.spun, st.original
     n, p = len(s), len(o)
     width = p + 1
     size = (n + 1) * width
@@ -549,26 +801,17 @@ def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> l
     cost = [[inf] * size for _ in range(6)]
     back: list[list[tuple[int, int, float] | None]] = [[None] * size for _ in range(6)]
     shared_c, spun_c, orig_c, spun_cl, orig_cl, swap_c = cost
+    swap_back = back[5]
     cost[0][0] = 0.0
-    run_s, run_o = _han_runs(s), _han_runs(o)
-    bounds = st.bounds
-    low_diag, high_diag = min(0, p - n) - _BAND, max(0, p - n) + _BAND
-    rare_s = [[_rarity(s[i : i + m]) for m in range(min(_MAX_SWAP_CHARS, run_s[i]) + 1)] for i in range(n)]
-    rare_o = [[_rarity(o[j : j + k]) for k in range(min(MAX_ORIGINAL_CHARS, run_o[j]) + 1)] for j in range(p)]
-    # characters in common from (i, j) on, and up to (i, j)
-    ahead = [[0] * (p + 2) for _ in range(n + 2)]
-    behind = [[0] * (p + 1) for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        for j in range(p - 1, -1, -1):
-            if s[i] == o[j]:
-                ahead[i][j] = ahead[i + 1][j + 1] + 1
-    for i in range(1, n + 1):
-        for j in range(1, p + 1):
-            if s[i - 1] == o[j - 1]:
-                behind[i][j] = behind[i - 1][j - 1] + 1
-    gap_new = _COST_GAP_OPEN + _COST_GAP_CHAR
+    first, after, costs = moves
+    gap_new, gap_char, clause_gap, adjacent = _COST_GAP_OPEN + _COST_GAP_CHAR, _COST_GAP_CHAR, _CLAUSE_GAP, _COST_ADJACENT
+    shared_back = back[0]
+    original_only = [4 if c in _CLAUSE_MARKS else 2 for c in o]  # the state one more character of it enters
     for i in range(n + 1):
-        si = s[i] if i < n else ""
+        inside = i < n
+        si = s[i] if inside else ""
+        spun_only = 3 if si in _CLAUSE_MARKS else 1
+        spun_to, spun_back = cost[spun_only], back[spun_only]
         for j in range(p + 1):
             x = i * width + j
             c1, c2, c3, c4, c5 = spun_c[x], orig_c[x], spun_cl[x], orig_cl[x], swap_c[x]
@@ -578,57 +821,42 @@ def _solve(st: _Stretch, support: dict[tuple[str, str], int] | None = None) -> l
                 entry_state, entry = 1, c1
             if c2 < entry:
                 entry_state, entry = 2, c2
-            if c3 - _CLAUSE_GAP < entry:
-                entry_state, entry = 3, c3 - _CLAUSE_GAP
-            if c4 - _CLAUSE_GAP < entry:
-                entry_state, entry = 4, c4 - _CLAUSE_GAP
+            if c3 - clause_gap < entry:
+                entry_state, entry = 3, c3 - clause_gap
+            if c4 - clause_gap < entry:
+                entry_state, entry = 4, c4 - clause_gap
             # ... and before anything else
             low_state, low = (5, c5) if c5 < entry else (entry_state, entry)
             if low == inf:
                 continue
-            if c5 + _COST_ADJACENT < entry:
-                entry_state, entry = 5, c5 + _COST_ADJACENT
-            if i < n and j < p and si == o[j]:
+            if c5 + adjacent < entry:
+                entry_state, entry = 5, c5 + adjacent
+            if inside and j < p and si == o[j]:
                 y = x + width + 1
                 if low < shared_c[y]:
-                    shared_c[y], back[0][y] = low, (low_state, x, -1.0)
-            if i < n:  # one more character of spun-only text
-                to, y = (3 if si in _CLAUSE_MARKS else 1), x + width
+                    shared_c[y], shared_back[y] = low, (low_state, x, -1.0)
+            if inside:  # one more character of spun-only text
+                y = x + width
                 v, k = low + gap_new, low_state
-                if c1 + _COST_GAP_CHAR < v:
-                    v, k = c1 + _COST_GAP_CHAR, 1
-                if c3 + _COST_GAP_CHAR < v:
-                    v, k = c3 + _COST_GAP_CHAR, 3
-                if v < cost[to][y]:
-                    cost[to][y], back[to][y] = v, (k, x, -1.0)
+                if c1 + gap_char < v:
+                    v, k = c1 + gap_char, 1
+                if c3 + gap_char < v:
+                    v, k = c3 + gap_char, 3
+                if v < spun_to[y]:
+                    spun_to[y], spun_back[y] = v, (k, x, -1.0)
             if j < p:  # one more character of original-only text
-                to, y = (4 if o[j] in _CLAUSE_MARKS else 2), x + 1
+                to, y = original_only[j], x + 1
                 v, k = low + gap_new, low_state
-                if c2 + _COST_GAP_CHAR < v:
-                    v, k = c2 + _COST_GAP_CHAR, 2
-                if c4 + _COST_GAP_CHAR < v:
-                    v, k = c4 + _COST_GAP_CHAR, 4
+                if c2 + gap_char < v:
+                    v, k = c2 + gap_char, 2
+                if c4 + gap_char < v:
+                    v, k = c4 + gap_char, 4
                 if v < cost[to][y]:
                     cost[to][y], back[to][y] = v, (k, x, -1.0)
-            if run_s[i] < MIN_SPUN_CHARS or run_o[j] < MIN_SWAP_CHARS or not low_diag <= j - i <= high_diag:
-                continue
-            start_split = j not in bounds
-            head = ahead[i][j]
-            for m in range(MIN_SPUN_CHARS, min(_MAX_SWAP_CHARS, run_s[i]) + 1):
-                rare_a = rare_s[i][m]
-                for k in range(max(MIN_SWAP_CHARS, m - MAX_LENGTH_CHANGE),
-                               min(MAX_ORIGINAL_CHARS, run_o[j], m + MAX_LENGTH_CHANGE) + 1):
-                    limit = min(m, k)
-                    if head >= m == k:
-                        continue  # the same text
-                    shared = min(head, limit)
-                    shared += min(behind[i + m][j + k], limit - shared)
-                    c = _pair_cost(rare_a, rare_o[j][k], m, k, shared, start_split + (j + k not in bounds))
-                    if support and (pair := (s[i : i + m], o[j : j + k])) in support:
-                        c = max(_MIN_SWAP_COST, c - _SUPPORT * min(2, support[pair]))
-                    y = x + m * width + k
-                    if entry + c < swap_c[y]:
-                        swap_c[y], back[5][y] = entry + c, (entry_state, x, c)
+            for t in range(first[x], first[x + 1]):
+                y, c = after[t], costs[t]
+                if entry + c < swap_c[y]:
+                    swap_c[y], swap_back[y] = entry + c, (entry_state, x, c)
     end = size - 1
     final = [cost[k][end] - (_CLAUSE_GAP if k in (3, 4) else 0.0) for k in range(6)]
     state, x = min(range(6), key=final.__getitem__), end

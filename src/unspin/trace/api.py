@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from unspin.text.decode import check_text, han_count
-from unspin.trace.align import Alignment, Passage, Sentence, Substitution, align, sentences
+from unspin.trace.align import Alignment, Passage, Sentence, SourceView, Substitution, align_many, sentences
 from unspin.trace.index import TraceIndex, rank_candidates
 
 MIN_SCORE = 0.08
@@ -226,10 +226,10 @@ def score_candidates(text: str, ix: TraceIndex, candidates: int = 20, exclude: i
     if not ranked:
         return []
     q_sents = sentences(text, fp)
-    out = []
-    for num in ranked:
-        doc_id, source = ix.document(num)
-        out.append(Scored(num, doc_id, source, align(q_sents, source, fp, query_text=text), 0.0, 0.0))
+    docs = ix.documents(ranked)
+    alignments = align_many(SourceView(text, fp, q_sents), [source for _, source in docs], fp)
+    out = [Scored(num, doc_id, source, al, 0.0, 0.0)
+           for num, (doc_id, source), al in zip(ranked, docs, alignments, strict=True)]
     key = group or (lambda num: num)
     aligned_by = Counter(qi for qi, _ in {(qi, key(c.num)) for c in out for qi, *_ in c.alignment.query_sentences})
     common = {qi for qi, s in enumerate(q_sents) if _is_template(s, df)}

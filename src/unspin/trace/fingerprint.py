@@ -120,6 +120,14 @@ class Fingerprinter:
         pos = np.flatnonzero(keep).tolist()
         return "".join(t[i] for i in pos), pos
 
+    def shingles_at(self, t: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(anchor ids, anchor offsets, raw ids, raw offsets)`` of Simplified ``t``, from one pass over its
+        code points: each channel's shingles (as :meth:`shingles` and :meth:`raw_shingles`, in order) and
+        the offsets in ``t`` of the characters it shingles (shingle ``i`` starts at offset ``i``)."""
+        cps, keep, alnum = self._keep(t)
+        return (_shingle_cps(cps[keep], self.k), np.flatnonzero(keep),
+                _shingle_cps(cps[alnum], self.k) ^ _RAW_SALT, np.flatnonzero(alnum))
+
     def anchor_text(self, text: str, simplified: bool = False) -> str:
         """The anchor string of ``text``: its alphanumeric characters outside masked words
         (``simplified``: ``text`` is already Simplified)."""

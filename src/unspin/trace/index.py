@@ -348,13 +348,24 @@ class TraceIndex:
 
     def document(self, num: int) -> tuple[str, str]:
         """``(id, text)`` of document number ``num``."""
+        return self.documents([num])[0]
+
+    def documents(self, nums: list[int]) -> list[tuple[str, str]]:
+        """``(id, text)`` of each of the document numbers ``nums``, in order (one statement per
+        :data:`_LOOKUP_CHUNK` of them: a query's candidates are read at once)."""
+        rows: dict[int, tuple[Any, Any]] = {}
         with _sql_errors(self.path, "read"):
-            row = self.conn.execute("SELECT id, text FROM docs WHERE num = ?", (num,)).fetchone()
-            if row is None:
-                raise IndexError_(f"document #{num} missing from the index at {self.path}")
-            if not isinstance(row[0], str):
-                raise ValueError(f"document #{num} has an id of type {type(row[0]).__name__}")
-            return row[0], _unpack(row[1])
+            for chunk, args in _chunks(nums):
+                rows.update((n, (i, t)) for n, i, t in self.conn.execute(_documents_sql(len(chunk)), args))
+            out = []
+            for num in nums:
+                row = rows.get(num)
+                if row is None:
+                    raise IndexError_(f"document #{num} missing from the index at {self.path}")
+                if not isinstance(row[0], str):
+                    raise ValueError(f"document #{num} has an id of type {type(row[0]).__name__}")
+                out.append((row[0], _unpack(row[1])))
+            return out
 
     def metadata(self, num: int) -> dict[str, str]:
         """Title, url, date and other fields stored for document number ``num`` (``{}`` when none)."""
@@ -614,6 +625,12 @@ def _lookup_sql(n: int) -> str:
     return ("SELECT h, n, CASE WHEN n <= ?1 THEN (SELECT group_concat(doc) FROM postings WHERE postings.h = t.h) END "
             "FROM (SELECT q.column1 AS h, (SELECT count(*) FROM (SELECT 1 FROM postings WHERE h = q.column1 "
             f"LIMIT ?1 + 1)) AS n FROM (VALUES {values}) AS q) AS t")
+
+
+@cache
+def _documents_sql(n: int) -> str:
+    """The statement reading the documents of ``n`` numbers, padded as :func:`_lookup_sql`."""
+    return f"SELECT num, id, text FROM docs WHERE num IN ({','.join('?' * _padded(n))})"
 
 
 _NUMBERS = re.compile(r"-?[0-9]{1,19}(?:,-?[0-9]{1,19})*")

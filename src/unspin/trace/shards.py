@@ -383,6 +383,10 @@ class ShardedIndex:
         shard, local = self._route(num)
         return shard.document(local)
 
+    def documents(self, nums: list[int]) -> list[tuple[str, str]]:
+        """``(id, text)`` of each of the global document numbers ``nums``, in order."""
+        return [self.document(num) for num in nums]
+
     def metadata(self, num: int) -> dict[str, str]:
         """Title, url, date and other fields stored for global document number ``num``."""
         shard, local = self._route(num)
