@@ -276,6 +276,6 @@ def cmd_learn_pairs(args: argparse.Namespace) -> int:
     if args.pages:
         pairs.update(_learn_pages(args))
     summary = learn_model(pairs, args.out, args.model, args.min_count)
-    print(f"{summary['pairs_seen']:,} observed pairs, {summary['pairs_added']:,} new lexicon pairs; "
-          f"model written to {args.out}")
+    print(f"{summary['pairs_seen']:,} observed pairs, {summary['pairs_learned']:,} learned "
+          f"({summary['pairs_added']:,} new to the lexicon); model written to {args.out}")
     return 0

@@ -80,9 +80,14 @@ def fold_pairs(lexicon: Lexicon, pairs: Counter[tuple[str, str]], min_count: int
     """A copy of ``lexicon`` with every Chinese pair seen ``min_count`` times added as LEARNED."""
     out = lexicon.copy()
     for (spun, original), n in pairs.items():
-        if n >= min_count and spun != original and han_count(spun) and han_count(original):
+        if _foldable(spun, original, n, min_count):
             out.add(spun, original, Source.LEARNED)
     return out
+
+
+def _foldable(spun: str, original: str, n: int, min_count: int) -> bool:
+    """A pair seen ``n`` times is folded in: often enough, two different Chinese words."""
+    return n >= min_count and spun != original and bool(han_count(spun)) and bool(han_count(original))
 
 
 def learn_model(pairs: Counter[tuple[str, str]], out: str | Path, base: str | Path | None = None,
@@ -111,7 +116,9 @@ def learn_model(pairs: Counter[tuple[str, str]], out: str | Path, base: str | Pa
     safe = Counter({k: n for k, n in pairs.items() if not model.guard.reverses(*k)})
     learned = fold_pairs(model.lexicon, safe, min_count)
     summary = {"base": str(src), "pairs_seen": len(pairs), "min_count": min_count,
-               "pairs_refused_by_guard": len(pairs) - len(safe), "pairs_added": len(learned) - len(model.lexicon)}
+               "pairs_refused_by_guard": len(pairs) - len(safe),
+               "pairs_learned": sum(_foldable(*k, n, min_count) for k, n in safe.items()),
+               "pairs_added": len(learned) - len(model.lexicon)}
     prior = model.meta.get("learned")
     meta = {**model.meta, "learned": [*(prior if isinstance(prior, list) else []), summary]}
     try:
