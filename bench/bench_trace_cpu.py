@@ -25,9 +25,9 @@ from bench_trace import build_index
 from bench_trace_batch import workload
 
 from unspin.model import load_model
-from unspin.trace.align import word_swaps
 from unspin.trace.batch import to_record, trace_many
 from unspin.trace.fingerprint import Fingerprinter, default_vocabulary, lexicon_vocabulary
+from unspin.trace.swaps import word_swaps
 
 
 def main() -> None:

@@ -109,7 +109,7 @@ def _found(swaps) -> list[tuple[int, int, str, str]]:
 
 def test_a_swap_inside_a_longer_word_is_cut_to_what_the_spinner_replaced():
     from unspin.text.segment import tokenize
-    from unspin.trace.align import word_swaps
+    from unspin.trace.swaps import word_swaps
 
     original = "我们不能为了局部利益而损害全局，更要比较大的风险。"
     assert "局部利益" in [t.word for t in tokenize(original)]  # jieba keeps it one word
@@ -120,7 +120,7 @@ def test_a_swap_inside_a_longer_word_is_cut_to_what_the_spinner_replaced():
 
 
 def test_a_garble_that_changes_the_length_is_one_swap():
-    from unspin.trace.align import word_swaps
+    from unspin.trace.swaps import word_swaps
 
     table = {"一般": "一样平常", "表示": "透露表现", "坚决": "坚定", "密切": "亲昵", "关系": "干系"}
     for original in ("一般来说，这种情况不多见。",           # inside jieba's word 一般来说
@@ -132,7 +132,7 @@ def test_a_garble_that_changes_the_length_is_one_swap():
 
 
 def test_adjacent_swaps_come_out_separately():
-    from unspin.trace.align import word_swaps
+    from unspin.trace.swaps import word_swaps
 
     table = {"日益": "日趋", "密切": "亲昵", "世界": "天下", "联系": "接洽", "历史": "汗青", "机遇": "机会",
              "局部": "部分", "利益": "长处", "充分": "充实", "发挥": "阐扬"}
@@ -143,7 +143,7 @@ def test_adjacent_swaps_come_out_separately():
 
 
 def test_the_document_settles_a_garble_its_sentence_alone_cannot():
-    from unspin.trace.align import document_swaps
+    from unspin.trace.swaps import document_swaps
 
     sents = ["他不能够按时参加会议。", "这件事不能再拖下去了。", "我们不能放松警惕。"]
     table = {"不能": "不克不及"}
@@ -155,7 +155,7 @@ def test_the_document_settles_a_garble_its_sentence_alone_cannot():
 
 
 def test_dropped_or_added_text_is_no_swap():
-    from unspin.trace.align import word_swaps
+    from unspin.trace.swaps import word_swaps
 
     original = "会议强调，在新的一年里，要进一步加强管理，提高效率。"
     cases = {
@@ -170,9 +170,9 @@ def test_dropped_or_added_text_is_no_swap():
 
 
 def test_source_edit_confidence_follows_the_reading_and_the_document():
-    from unspin.trace.align import Substitution
     from unspin.trace.api import Match, TraceResult
     from unspin.trace.restore import SOURCE_CONFIDENCE, source_edits
+    from unspin.trace.swaps import Substitution
 
     text = "本年本年透露表现天下天下天下了"
     swaps = [Substitution(0, 2, "本年", "今年", 0.3), Substitution(2, 4, "本年", "今年", 0.3),

@@ -36,8 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from unspin.text.decode import check_text, han_count
-from unspin.trace.align import Alignment, Passage, Sentence, SourceView, Substitution, align_many, sentences
+from unspin.trace.align import Alignment, Passage, Sentence, SourceView, align_many, sentences
 from unspin.trace.index import TraceIndex, rank_candidates
+from unspin.trace.swaps import Substitution
 
 MIN_SCORE = 0.08
 """Least share of the query's shingles the aligned sentences of a source must hold."""

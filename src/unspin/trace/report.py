@@ -1,6 +1,7 @@
 """The terminal view of a :class:`TraceResult`: sources, passage pairs with swaps marked, tables.
 
->>> from unspin.trace.align import Passage, Substitution
+>>> from unspin.trace.align import Passage
+>>> from unspin.trace.swaps import Substitution
 >>> from unspin.trace.api import Match, TraceResult
 >>> q = "雷军说本年要交给新车。"
 >>> m = Match("a1", 0.9, 1.0, [Passage(0, 11, 0, 11)], [Substitution(3, 5, "本年", "今年")], "雷军说今年要交给新车。",
@@ -16,9 +17,9 @@
 from __future__ import annotations
 
 from unspin.text.decode import printable
-from unspin.trace.align import Substitution
 from unspin.trace.api import Match, TraceResult
 from unspin.trace.index import MAX_DOC_CHARS
+from unspin.trace.swaps import Substitution
 
 
 def _plural(n: int, word: str) -> str:

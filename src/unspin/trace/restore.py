@@ -3,7 +3,7 @@
 A copyright team that has the original article needs no guessing: :func:`restore_from_source`
 traces the text, takes every swap the alignment shows inside the covered passages as an
 edit (a character-level diff of each aligned sentence pair read as word swaps, see
-:func:`unspin.trace.align.word_swaps`; confidence from how plain the reading is and how
+:func:`unspin.trace.swaps.word_swaps`; confidence from how plain the reading is and how
 consistently the document shows that pair, see :func:`source_edits`), and lets the model
 decide outside them and on words the source does not have (text the copier added) —
 helped by the pairs this very trace revealed, which the spinner is likely to have used
@@ -32,7 +32,7 @@ SOURCE_CONFIDENCE = 0.99
 """Confidence of an edit the source shows, when the alignment shows its pair plainly or repeatedly."""
 COST_DISCOUNT = 0.06
 """A pair the source shows once loses this much confidence per unit of its reading's cost above
-:data:`PLAIN_COST` (:attr:`unspin.trace.align.Substitution.cost`: garbles and rare words cost more)."""
+:data:`PLAIN_COST` (:attr:`unspin.trace.swaps.Substitution.cost`: garbles and rare words cost more)."""
 PLAIN_COST = 0.5
 
 
