@@ -106,6 +106,19 @@ def test_it_keeps_the_spun_fixtures_the_decoder_flags(model, casc, heldout_docs,
     assert flagged >= 3 and kept >= 0.5 * flagged  # the table's held-out part: a measured miss (BENCHMARKS §1)
 
 
+def test_the_hashed_filter_never_hides_a_word(casc):
+    rng = np.random.default_rng(1)
+    words = [casc.words[i] for i in rng.choice(len(casc.words), 3000, replace=False)]
+    text = "，".join(words)  # each word once, between separators
+    ids, starts, lens = casc.hits(casc.codes(text))
+    found = {(int(s), int(n)) for s, n in zip(starts, lens, strict=True)}
+    at = 0
+    for w in words:
+        assert (at, len(w)) in found, w
+        at += len(w) + 1
+    assert all(casc.words[i] == text[s : s + n] for i, s, n in zip(ids, starts, lens, strict=True))
+
+
 def test_it_stays_off_where_it_cannot_be_trusted(model, casc):
     assert unspin.detect(ORIGINAL, model=model, cascade=True).stage == "cascade"
     # a threshold at or below the cut: a cleared document must never be labelled spun

@@ -56,6 +56,8 @@ DOC_FEATURES = (
 same per word occurrence, absolute amounts (log), the length, and the bigram model's score."""
 BIGRAM_BITS = 18
 """Hashed character bigrams fall in ``2**BIGRAM_BITS`` buckets (the learned bigram weights)."""
+FILTER_BITS = 20
+"""Buckets of the hashed filter that spares the exact word lookup most character n-grams."""
 LM_BITS = 20
 """... and in ``2**LM_BITS`` buckets for the character bigram counts of natural text (the oddness)."""
 UNIGRAMS = 1 << 16
@@ -106,10 +108,20 @@ def _han(cp: np.ndarray) -> int:
     return int((((cp >= 0x3400) & (cp < 0xA000)) | ((cp >= 0x20000) & (cp < 0x32400))).sum())
 
 
+def _bucket(key: np.ndarray, bits: int) -> np.ndarray:
+    return ((key * _MIX) >> np.uint64(64 - bits)).astype(np.int64)
+
+
 def bigram_buckets(cp: np.ndarray, bits: int = BIGRAM_BITS) -> np.ndarray:
     """Hashed bucket of every character bigram of ``cp``."""
-    k2 = (cp[:-1] << _SHIFT21) | cp[1:]
-    return ((k2 * _MIX) >> np.uint64(64 - bits)).astype(np.int64)
+    return _bucket((cp[:-1] << _SHIFT21) | cp[1:], bits)
+
+
+def _membership(keys: np.ndarray) -> np.ndarray:
+    """A hashed filter of ``keys`` (:data:`FILTER_BITS` buckets): False means surely not a key."""
+    out = np.zeros(1 << FILTER_BITS, dtype=bool)
+    out[_bucket(keys, FILTER_BITS)] = True
+    return out
 
 
 def han_pairs(cp: np.ndarray) -> np.ndarray:
@@ -137,6 +149,7 @@ class Cascade:
 
     def __post_init__(self) -> None:
         self._keys = word_keys(self.words)
+        self._maybe = {n: _membership(keys) for n, (keys, _) in self._keys.items()}
 
     # -- features ---------------------------------------------------------------------------
     def hits(self, cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -147,10 +160,12 @@ class Cascade:
             keys, wid = self._keys[n]
             if not len(keys) or not len(k):
                 continue
-            pos = np.searchsorted(keys, k)
+            maybe = np.flatnonzero(self._maybe[n][_bucket(k, FILTER_BITS)])  # most n-grams are no word
+            pos = np.searchsorted(keys, k[maybe])
             pos[pos == len(keys)] = 0
-            hit = np.flatnonzero(keys[pos] == k)
-            ids.append(wid[pos[hit]])
+            found = keys[pos] == k[maybe]
+            hit = maybe[found]
+            ids.append(wid[pos[found]])
             starts.append(hit)
             lens.append(np.full(len(hit), n))
         if not ids:

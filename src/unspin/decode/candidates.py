@@ -89,7 +89,7 @@ def merge_split(toks: list[Token], model, extra: Lexicon | None) -> list[Token]:
     tokens are joined when they form any lexicon word; up to :data:`MAX_MERGE` tokens
     when they form a word of the public spinner table.
     """
-    lexicon = model.lexicon
+    lexicon = _words(model)
     out: list[Token] = []
     i, n = 0, len(toks)
     while i < n:
@@ -112,6 +112,14 @@ def merge_split(toks: list[Token], model, extra: Lexicon | None) -> list[Token]:
             out.append(merged[0])
             i += merged[1]
     return out
+
+
+def _words(model) -> frozenset[str]:
+    """The lexicon's spun words as a set (built once per model: a set lookup is the cheapest test)."""
+    v = model.__dict__.get("_lexicon_words")
+    if v is None:
+        v = model.__dict__["_lexicon_words"] = frozenset(model.lexicon.words())
+    return v
 
 
 def fanout(model, word: str) -> float:
