@@ -9,7 +9,8 @@ decoder.
 
 The stage never segments the text.  It reads the text's code points as a numpy array and
 finds every occurrence of every word the model's lexicon can rewrite (2-4 characters, by
-exact lookup of packed character n-grams in sorted arrays), then sums per-word weights:
+exact lookup of packed character n-grams in sorted arrays, behind a hashed filter that
+answers "no word" for most n-grams), then sums per-word weights:
 
 - ``prior``: how often an occurrence of the word was a spinner's swap in training
   documents spun by the model's spinner families (smoothed, learned by
