@@ -70,3 +70,16 @@ def test_the_page_classifier_is_fitted_stored_and_used(model, heldout_docs, tmp_
     assert learned and all(p.score is not None and p.score >= threshold and p.pages >= 2 for p in learned)
     ruled = learn_from_pages(pages, replace(saved, pair_pages=None))  # a model without it keeps the rule
     assert all(p.score is None for p in ruled)
+
+
+def test_pages_only_with_too_little_text_is_a_one_line_error(tmp_path, capsys, heldout_docs):
+    import json
+
+    from unspin.cli import main
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps({"text": d}, ensure_ascii=False) + "\n" for d in heldout_docs[:5]),
+                      encoding="utf-8")
+    assert main(["train", "--pages-only", "--corpus", str(corpus), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert "too little text for the page classifier" in err and "Traceback" not in err

@@ -271,8 +271,10 @@ def _copy_base(args: argparse.Namespace):
     return out
 
 
-def _train_pages(args: argparse.Namespace, families: tuple[str, ...], out) -> None:
-    """Fit learn-pairs' page classifier for the model at ``out`` and write it there."""
+def _train_pages(args: argparse.Namespace, families: tuple[str, ...], out, required: bool = False) -> None:
+    """Fit learn-pairs' page classifier for the model at ``out`` and write it there.  Too little text
+    is a warning after a whole model was trained (it stands without one: learn-pairs keeps its rule)
+    and an error when the classifier was all that was asked for (``required``)."""
     from unspin.errors import InputError
     from unspin.model import load_model
     from unspin.train.page_model import train_page_model, write_page_model
@@ -281,7 +283,9 @@ def _train_pages(args: argparse.Namespace, families: tuple[str, ...], out) -> No
         trees, threshold, meta = train_page_model(load_model(out), seed=args.seed, families=families,
                                                   corpus=args.corpus, text_field=args.text_field,
                                                   progress=lambda m: print(m, file=sys.stderr))
-    except InputError as exc:  # the model stands without it: learn-pairs keeps its rule
+    except InputError as exc:
+        if required:
+            raise
         print(f"unspin: warning: no page classifier: {exc}", file=sys.stderr)
         return
     write_page_model(out, trees, threshold, meta)
@@ -290,7 +294,7 @@ def _train_pages(args: argparse.Namespace, families: tuple[str, ...], out) -> No
 def _train_pages_only(args: argparse.Namespace, families: tuple[str, ...]) -> int:
     """``unspin train --pages-only``: the page classifier of a copy of the base model at --out."""
     out = _copy_base(args)
-    _train_pages(args, families, out)
+    _train_pages(args, families, out, required=True)
     print(f"page classifier written to {out / 'pairs.npz'}", file=sys.stderr)
     return 0
 
