@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from unspin.decode.features import PAIR_FEATURES
-from unspin.train.page_model import choose_threshold, kept
-from unspin.train.pages import PAGE_FEATURES, Batch, PairStats, learn_from_pages, page_features
+from unspin.train.page_model import choose_threshold
+from unspin.train.pages import PAGE_FEATURES, Batch, PairStats, best_readings, learn_from_pages, page_features
 
 
 def _batch() -> Batch:
@@ -38,8 +38,8 @@ def test_page_features_pool_every_occurrence_and_name_no_pair():
 def test_each_spun_word_keeps_its_best_reading_read_on_two_pages():
     keys = [("甲", "乙"), ("甲", "丙"), ("丁", "戊")]
     p = np.array([0.4, 0.7, 0.9])
-    assert kept(keys, p, np.array([3, 3, 1])).tolist() == [1]  # 丁<-戊 read on one page only
-    assert kept(keys, p, np.array([3, 1, 2])).tolist() == [2]  # 甲<-丙 on one page: not 甲<-乙 instead
+    assert best_readings(keys, p, np.array([3, 3, 1]), 2).tolist() == [1]  # 丁<-戊 read on one page only
+    assert best_readings(keys, p, np.array([3, 1, 2]), 2).tolist() == [2]  # 甲<-丙 on one page: not 甲<-乙 instead
     assert choose_threshold(np.array([0.9, 0.5]), np.array([False, False])) == 1.0  # nothing right: keep nothing
 
 

@@ -95,7 +95,7 @@ class Model:
         extra = {k: v for k, v in {**self.meta, **(meta or {})}.items() if k not in _META_KEYS}
         body = {"format": FORMAT, "settings": self.settings, "doc": self.doc.to_dict() if self.doc else None,
                 "calibration": self.calibration.to_dict() if self.calibration else None,
-                **extra, "files": {name: _sha256(out / name) for name in FILES if (out / name).is_file()}}
+                **extra, "files": _checksums(out)}
         _write_meta(out, body)  # last: the checksums vouch for the files written above
 
     def save_pairs(self, folder: str | Path) -> None:
@@ -118,8 +118,13 @@ def update_meta(folder: str | Path, **fields) -> None:
     folder = Path(folder)
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     meta.update(fields)
-    meta["files"] = {name: _sha256(folder / name) for name in FILES if (folder / name).is_file()}
+    meta["files"] = _checksums(folder)
     _write_meta(folder, meta)
+
+
+def _checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every model file present in ``folder`` (meta.json's ``files``)."""
+    return {name: _sha256(folder / name) for name in FILES if (folder / name).is_file()}
 
 
 FORMAT = 3

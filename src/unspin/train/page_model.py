@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from unspin.train.classifier import Trees
-from unspin.train.pages import collect, page_features
+from unspin.train.pages import best_readings, collect, page_features
 
 TARGET = 0.9
 """Precision of the learned pairs the threshold is chosen for (on the validation tools)."""
@@ -74,16 +74,6 @@ def simulated_batches(model, seed: int = 13, tools: int = 12, pages: int = 80, l
     return out
 
 
-def kept(keys: list[tuple[str, str]], p: np.ndarray, readings: np.ndarray) -> np.ndarray:
-    """Indices of each spun word's best-scored reading, read on :data:`MIN_PAGES` pages or more."""
-    best: dict[str, int] = {}
-    for i, (spun, _) in enumerate(keys):
-        if spun not in best or p[i] > p[best[spun]]:
-            best[spun] = i
-    idx = np.array(sorted(best.values()), dtype=np.int64)
-    return idx[readings[idx] >= MIN_PAGES] if len(idx) else idx
-
-
 def choose_threshold(p: np.ndarray, right: np.ndarray, target: float = TARGET) -> float:
     """The lowest score at which the readings scored at or above it are right ``target`` of the time.
 
@@ -107,7 +97,7 @@ def train_page_model(model, seed: int = 13, tools: int = 12, pages: int = 80, ta
     ps, ys = [], []
     for keys, X, y in val:
         p = trees.predict(X)
-        idx = kept(keys, p, np.rint(np.exp(X[:, 3])))  # log_pages -> pages read
+        idx = best_readings(keys, p, np.rint(np.exp(X[:, 3])), MIN_PAGES)  # log_pages -> pages read
         ps.append(p[idx])
         ys.append(y[idx])
     threshold = choose_threshold(np.concatenate(ps), np.concatenate(ys), target)

@@ -139,7 +139,7 @@ def page_features(batch: Batch) -> tuple[list[tuple[str, str]], np.ndarray]:
     >>> keys, X.shape == (1, len(PAGE_FEATURES)), float(X[0, 0])
     ([('本年', '今年')], True, 1.0)
     """
-    total = total_freq()
+    expected = batch.words / total_freq()  # occurrences per unit of the segmenter's frequency
     keys = list(batch.pairs)
     X = np.zeros((len(keys), len(PAGE_FEATURES)))
     for i, (spun, orig) in enumerate(keys):
@@ -147,7 +147,6 @@ def page_features(batch: Batch) -> tuple[list[tuple[str, str]], np.ndarray]:
         d = np.asarray(st.deltas) if st.deltas else np.zeros(1)
         fs, fo = word_freq(spun) + 1, word_freq(orig) + 1
         cs, co = batch.counts[spun], batch.counts[orig]
-        expected = batch.words / total
         mean_pair = st.features / len(st.probs) if st.features is not None else np.zeros(len(PAIR_FEATURES))
         X[i] = [
             d.mean(), float(np.median(d)), math.log(len(st.deltas) + 1), math.log(len(st.probs)),
@@ -181,18 +180,25 @@ def learn_from_pages(
     return out
 
 
+def best_readings(keys: list[tuple[str, str]], p: np.ndarray, readings: np.ndarray, min_pages: int) -> np.ndarray:
+    """Indices of each spun word's best-scored reading (scores ``p``), when it was read on
+    ``min_pages`` pages or more (``readings``): what learning keeps, before its threshold."""
+    best: dict[str, int] = {}
+    for i, (spun, _) in enumerate(keys):
+        if spun not in best or p[i] > p[best[spun]]:
+            best[spun] = i
+    idx = np.array(sorted(best.values()), dtype=np.int64)
+    return idx[readings[idx] >= min_pages] if len(idx) else idx
+
+
 def _classified(batch: Batch, trees, threshold: float, min_pages: int) -> list[tuple[tuple[str, str], float]]:
     """Each spun word's best-scored reading, when it scores ``threshold`` on ``min_pages`` pages."""
     keys, X = page_features(batch)
     if not keys:
         return []
     p = trees.predict(X)
-    best: dict[str, int] = {}
-    for i, (spun, _) in enumerate(keys):
-        if spun not in best or p[i] > p[best[spun]]:
-            best[spun] = i
-    return [(keys[i], float(p[i])) for i in best.values()
-            if p[i] >= threshold and len(batch.pairs[keys[i]].probs) >= min_pages]
+    readings = np.array([len(batch.pairs[k].probs) for k in keys])
+    return [(keys[i], float(p[i])) for i in best_readings(keys, p, readings, min_pages) if p[i] >= threshold]
 
 
 def _ruled(batch: Batch, min_pages: int) -> list[tuple[tuple[str, str], None]]:
