@@ -11,7 +11,16 @@ import pytest
 
 from unspin.decode.features import PAIR_FEATURES
 from unspin.train.page_model import choose_threshold
-from unspin.train.pages import PAGE_FEATURES, Batch, PairStats, best_readings, learn_from_pages, page_features
+from unspin.train.pages import (
+    PAGE_FEATURES,
+    Batch,
+    LearnedPair,
+    PairStats,
+    best_readings,
+    learn_from_pages,
+    one_per_original,
+    page_features,
+)
 
 
 def _batch() -> Batch:
@@ -41,6 +50,15 @@ def test_each_spun_word_keeps_its_best_reading_read_on_two_pages():
     assert best_readings(keys, p, np.array([3, 3, 1]), 2).tolist() == [1]  # 丁<-戊 read on one page only
     assert best_readings(keys, p, np.array([3, 1, 2]), 2).tolist() == [2]  # 甲<-丙 on one page: not 甲<-乙 instead
     assert choose_threshold(np.array([0.9, 0.5]), np.array([False, False])) == 1.0  # nothing right: keep nothing
+
+
+def test_each_original_keeps_the_spun_word_read_on_the_most_pages():
+    tool = LearnedPair("经管", "管理", 9, 1.0, 0.8, 1.0, 0.8)
+    misread = LearnedPair("治理", "管理", 4, 1.0, 0.9, 1.0, 0.95)
+    other = LearnedPair("本年", "今年", 2, 1.0, 0.7, 1.0, 0.7)
+    assert sorted(one_per_original([misread, tool, other]), key=lambda p: p.spun) == [other, tool]
+    tie = LearnedPair("监管", "管理", 9, 1.0, 0.8, 1.0, 0.9)
+    assert one_per_original([tool, tie]) == [tie]  # equal pages: the better score
 
 
 @pytest.mark.slow

@@ -17,7 +17,10 @@ the model's ``page_threshold`` on at least ``min_pages`` pages.  A model without
 ``unspin train --out`` folders) keeps the rule it had: the best reading on ``min_pages`` pages
 and 60% of the pages with any reading, mean probability 0.4, the spun word 3x over-used.
 Either way the meaning guard of the model must let the pair pass (no antonym, no contrast
-character, no doubtful pair).
+character, no doubtful pair), and each original keeps one spun word, the one read on the most
+pages (:func:`one_per_original`): a tool writes one word for an original, so a second reading
+of the same original is a natural word the decoder misread (治理 <- 管理 beside the tool's
+经管 <- 管理).
 
 >>> stats = PairStats(best=[0.9, 0.8, 0.95], seen_pages=3)
 >>> round(stats.share, 2), round(stats.mean_p, 2)
@@ -176,8 +179,25 @@ def learn_from_pages(
         ratio = overuse(spun, batch.counts[spun], batch.words)
         out.append(LearnedPair(spun, orig, len(st.probs), round(st.share, 3), round(st.mean_p, 3),
                                round(math.log10(max(ratio, 1e-9)), 2), None if score is None else round(score, 3)))
+    out = one_per_original(out)
     out.sort(key=lambda p: (-p.pages, -p.mean_p, p.spun))
     return out
+
+
+def one_per_original(pairs: list[LearnedPair]) -> list[LearnedPair]:
+    """For each original, the pair read on the most pages (then the best scored): one tool writes
+    one word for an original, so the others are misreadings.
+
+    >>> ps = [LearnedPair("经管", "管理", 9, 1.0, 0.8, 1.0, 0.9), LearnedPair("治理", "管理", 4, 1.0, 0.8, 1.0, 0.95)]
+    >>> [p.spun for p in one_per_original(ps)]
+    ['经管']
+    """
+    best: dict[str, LearnedPair] = {}
+    for p in pairs:
+        old = best.get(p.original)
+        if old is None or (p.pages, p.score or p.mean_p, old.spun) > (old.pages, old.score or old.mean_p, p.spun):
+            best[p.original] = p
+    return list(best.values())
 
 
 def best_readings(keys: list[tuple[str, str]], p: np.ndarray, readings: np.ndarray, min_pages: int) -> np.ndarray:
