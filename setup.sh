@@ -10,10 +10,11 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 step() { echo "setup: $*"; }
 
 # libime-data-language-model: the modern Chinese word trigram model (KenLM format) unspin scores with.
+# wordnet-base: English antonyms (WordNet 3.0) the meaning guard carries over to Chinese at `unspin train` time.
 # chromium: the real browser the web page tests drive (never a browser download).
 # fonts-noto-cjk: Chinese glyphs for the browser, so the page's screenshots show text, not boxes.
 # build-essential: a C compiler for the compiled tree walk (optional: without one, numpy walks the trees).
-APT_PACKAGES="libime-data-language-model chromium fonts-noto-cjk build-essential"
+APT_PACKAGES="libime-data-language-model wordnet-base chromium fonts-noto-cjk build-essential"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

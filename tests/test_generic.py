@@ -38,6 +38,50 @@ def test_guard_reads_contrast_characters_and_listed_antonyms_both_ways(tmp_path)
     assert Guard.load(tmp_path / "g.tsv.gz") == g
 
 
+def test_guard_keeps_doubtful_pairs_apart_from_reversals(tmp_path):
+    g = Guard(frozenset(), frozenset({("增加", "减少"), ("减少", "增加")}), frozenset({("朋友", "冤家"), ("冤家", "朋友")}))
+    assert g.reverses("减少", "增加") and not g.doubtful("减少", "增加")
+    assert g.doubtful("冤家", "朋友") and not g.reverses("冤家", "朋友")
+    g.save(tmp_path / "g.tsv.gz")
+    assert Guard.load(tmp_path / "g.tsv.gz") == g
+
+
+def _wordnet(folder):
+    """A two-synset WordNet: increase <-> decrease (verbs), nothing else."""
+    folder.mkdir()
+    (folder / "data.verb").write_text(
+        "  1 This software and database is being provided\n"
+        "00001 30 v 02 increase 0 grow 0 001 ! 00002 v 0101 | become bigger\n"
+        "00002 30 v 01 decrease 0 001 ! 00001 v 0101 | become smaller\n", encoding="latin-1")
+    for name in ("noun", "adj", "adv"):
+        (folder / f"data.{name}").write_text("  1 licence\n", encoding="latin-1")
+    return folder
+
+
+def test_wordnet_antonyms_are_read_lemma_to_lemma_both_ways(tmp_path):
+    from unspin.lexicon.wordnet import read_antonyms
+
+    assert read_antonyms(_wordnet(tmp_path / "wn")) == {("increase", "decrease"), ("decrease", "increase")}
+
+
+def test_missing_wordnet_says_how_to_install_it(tmp_path, monkeypatch):
+    from unspin.errors import ModelError
+    from unspin.lexicon.wordnet import find_wordnet
+
+    monkeypatch.setenv("UNSPIN_WORDNET", str(tmp_path / "nowhere"))
+    with pytest.raises(ModelError, match="wordnet-base"):
+        find_wordnet()
+
+
+def test_glossed_opposites_pair_words_whose_senses_wordnet_opposes():
+    from unspin.lexicon.guard import gloss_antonyms
+
+    pairs = gloss_antonyms(frozenset({("increase", "decrease"), ("decrease", "increase")}))
+    assert ("增加", "减少") in pairs and ("减少", "增加") in pairs
+    assert ("增加", "增长") not in pairs  # both "increase": a synonym, never an opposite
+    assert all(len(a) >= 2 and len(b) >= 2 for a, b in pairs)  # single characters are too ambiguous
+
+
 def test_guard_file_refuses_a_foreign_line(tmp_path):
     import gzip
 
@@ -53,8 +97,11 @@ def test_built_guard_is_derived_from_the_dictionaries():
     g = build_guard()
     for a, b in [("下面", "上面"), ("南方", "北方"), ("外面", "里面"), ("直接", "间接"), ("优势", "劣势")]:
         assert g.reverses(a, b), (a, b)
+    for a, b in [("增加", "减少"), ("买入", "卖出"), ("提高", "降低"), ("战争", "和平"), ("失业", "就业")]:
+        assert g.reverses(a, b), (a, b)  # glossed opposites (WordNet through CC-CEDICT)
     for a, b in [("今年", "本年"), ("交付", "交给"), ("汽车", "轿车"), ("时间", "时刻"), ("员工", "职工")]:
-        assert not g.reverses(a, b), (a, b)
+        assert not g.reverses(a, b) and not g.doubtful(a, b), (a, b)
+    assert g.doubtful("冤家", "朋友") and not g.reverses("冤家", "朋友")  # Cilin files them as synonyms
 
 
 def test_shipped_model_has_no_reversing_candidate_and_marks_doubtful_pairs(model):

