@@ -108,10 +108,12 @@ def test_shipped_model_has_no_reversing_candidate_and_marks_doubtful_pairs(model
     from unspin.decode.candidates import candidates_of
 
     assert model.guard.chars and model.guard.words
-    for spun, original in [("上面", "下面"), ("北方", "南方"), ("里面", "外面")]:
+    for spun, original in [("上面", "下面"), ("北方", "南方"), ("里面", "外面"), ("减少", "增加"), ("和平", "战争")]:
         assert original not in {c.word for c in model.lexicon.candidates(spun)}
-    doubtful = [c for c in model.lexicon.candidates("乡村") if c.word == "城市"]
-    assert not doubtful or doubtful[0].sources & Source.DOUBTFUL
+    for spun, original in [("乡村", "城市"), ("冤家", "朋友")]:
+        doubtful = [c for c in model.lexicon.candidates(spun) if c.word == original]
+        assert not doubtful or doubtful[0].sources & Source.DOUBTFUL
+    assert model.guard.doubtful("冤家", "朋友")
     assert "汽车" in {c.word for c in candidates_of(model, "轿车")}  # a gloss candidate beyond the tables
 
 
