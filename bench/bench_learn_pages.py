@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_learn_pages.py [--pages 100] [--corpus ../shared/corpus/xwlb.jsonl.gz]
 
 For each spinner no shipped model learns from (the public table's held-out part, the
-round-trip translation table, the embedding-neighbour table), one fixed table (one tool)
+round-trip translation table, the embedding-neighbour table; ``--tools public-known`` adds a
+tool of the lineage the model knows, as a control), one fixed table (one tool)
 spins ``--pages`` held-out articles; the pairs are learned from those pages alone, with
 no originals.  Reported: learned pairs, their precision against the tool's table, and
 restore precision / recall / F1 on ``--pages`` *other* pages of the same tool, without
@@ -35,6 +36,8 @@ def main() -> None:
     ap.add_argument("--r", type=float, default=0.8)
     ap.add_argument("--corpus", nargs="*", default=None)
     ap.add_argument("--model", help="model folder (default: the built-in one)")
+    ap.add_argument("--tools", nargs="+", default=["public-heldout", "round-trip", "vector"],
+                    help="tools to learn (also: public-known, a tool of the lineage the model knows, as a control)")
     args = ap.parse_args()
 
     import unspin
@@ -48,12 +51,14 @@ def main() -> None:
     docs = make_docs(heldout_paragraphs(model, args.corpus, "text"), args.length, 2 * args.pages, random.Random(11))
     learn_docs, test_docs = docs[: args.pages], docs[args.pages :]
     tools = {
-        "public-heldout": (public.table("heldout"), "chars"),
-        "round-trip": (round_trip_table(), "words"),
-        "vector": (vector_table(), "chars"),
+        "public-heldout": lambda: (public.table("heldout"), "chars"),
+        "round-trip": lambda: (round_trip_table(), "words"),
+        "vector": lambda: (vector_table(), "chars"),
+        "public-known": lambda: (public.table("known"), "chars"),
     }
     rows = []
-    for name, (full, mode) in tools.items():
+    for name in args.tools:
+        full, mode = tools[name]()
         table = choose_table(full, seed=3)  # one tool: one fixed choice per word
         t0 = time.time()
         pages = [spin(d, table, args.r, seed=i, mode=mode).text for i, d in enumerate(learn_docs)]

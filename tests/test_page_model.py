@@ -20,6 +20,7 @@ from unspin.train.pages import (
     learn_from_pages,
     one_per_original,
     page_features,
+    public_if_lineage,
 )
 
 
@@ -59,6 +60,15 @@ def test_each_original_keeps_the_spun_word_read_on_the_most_pages():
     assert sorted(one_per_original([misread, tool, other]), key=lambda p: p.spun) == [other, tool]
     tie = LearnedPair("监管", "管理", 9, 1.0, 0.8, 1.0, 0.9)
     assert one_per_original([tool, tie]) == [tie]  # equal pages: the better score
+
+
+def test_public_pairs_are_learned_only_from_a_tool_of_their_lineage():
+    other = [LearnedPair("计谋", "策略", 5, 1.0, 0.8, 1.0, 0.9), LearnedPair("鼎新", "改革", 5, 1.0, 0.8, 1.0, 0.9),
+             LearnedPair("轨制", "制度", 5, 1.0, 0.8, 1.0, 0.9)]
+    assert [p.spun for p in public_if_lineage(other, [True, False, False])] == ["鼎新", "轨制"]
+    assert public_if_lineage(other, [True, True, False]) == other  # mostly public: the table's own lineage
+    assert public_if_lineage(other[:2], [True, False]) == [other[1]]  # a tie is no majority
+    assert public_if_lineage([], []) == []
 
 
 @pytest.mark.slow

@@ -17,7 +17,10 @@ the model's ``page_threshold`` on at least ``min_pages`` pages.  A model without
 ``unspin train --out`` folders) keeps the rule it had: the best reading on ``min_pages`` pages
 and 60% of the pages with any reading, mean probability 0.4, the spun word 3x over-used.
 Either way the meaning guard of the model must let the pair pass (no antonym, no contrast
-character, no doubtful pair), and each original keeps one spun word, the one read on the most
+character, no doubtful pair), pairs of the public table's known part are learned only when they are
+most of what the batch teaches (:func:`public_if_lineage`: a tool of another lineage writes
+some of the table's words for other originals, 计谋 for 战略 where the table has 策略), and
+each original keeps one spun word, the one read on the most
 pages (:func:`one_per_original`): a tool writes one word for an original, so a second reading
 of the same original is a natural word the decoder misread (治理 <- 管理 beside the tool's
 经管 <- 管理).
@@ -179,9 +182,30 @@ def learn_from_pages(
         ratio = overuse(spun, batch.counts[spun], batch.words)
         out.append(LearnedPair(spun, orig, len(st.probs), round(st.share, 3), round(st.mean_p, 3),
                                round(math.log10(max(ratio, 1e-9)), 2), None if score is None else round(score, 3)))
+    out = public_if_lineage(out, [bool(model.lexicon.flags(p.spun, p.original) & Source.PUBLIC) for p in out])
     out = one_per_original(out)
     out.sort(key=lambda p: (-p.pages, -p.mean_p, p.spun))
     return out
+
+
+def public_if_lineage(pairs: list[LearnedPair], public: list[bool]) -> list[LearnedPair]:
+    """``pairs`` without those of the public table (``public``) unless they are most of them.
+
+    A tool of the public table's lineage writes its words for its originals, so most of what the
+    batch teaches is public pairs, and they are right.  A tool of another lineage writes some of
+    the same words for other originals (计谋 for 战略, where the table has 策略): there the public
+    pairs are a minority and mostly wrong, and the decoder weighs them anyway.
+
+    >>> ps = [LearnedPair("计谋", "策略", 5, 1.0, 0.8, 1.0, 0.9), LearnedPair("鼎新", "改革", 5, 1.0, 0.8, 1.0, 0.9),
+    ...       LearnedPair("轨制", "制度", 5, 1.0, 0.8, 1.0, 0.9)]
+    >>> [p.spun for p in public_if_lineage(ps, [True, False, False])]
+    ['鼎新', '轨制']
+    >>> len(public_if_lineage(ps, [True, True, False]))
+    3
+    """
+    if 2 * sum(public) > len(pairs):
+        return pairs
+    return [p for p, pub in zip(pairs, public, strict=True) if not pub]
 
 
 def one_per_original(pairs: list[LearnedPair]) -> list[LearnedPair]:
