@@ -48,21 +48,22 @@ def main() -> None:
     opposed = {a for a, _ in judge.words}
     models = [unspin.load_model(m) for m in args.model]
     rng = random.Random(args.seed)
-    docs = []
+    docs = []  # (paragraph, its words)
     for d in make_docs(heldout_paragraphs(models[0], args.corpus, "text"), args.length, 20 * args.docs, rng):
-        if sum(t.word in opposed for t in tokenize(d)) >= 2:
-            docs.append(d)
+        words = [t.word for t in tokenize(d)]
+        if sum(w in opposed for w in words) >= 2:
+            docs.append((d, words))
         if len(docs) >= args.docs:
             break
     known = public.table("known")
     cases = []
-    for i, d in enumerate(docs):
-        words = {t.word for t in tokenize(d)}
+    for i, (d, words) in enumerate(docs):
+        vocab = set(words)
         whole = choose_table(known, seed=args.seed * 1000 + i)
         table = {o: s for o, s in whole.items()
-                 if o not in opposed and s not in words and not judge.reverses(o, s) and not judge.doubtful(o, s)}
+                 if o not in opposed and s not in vocab and not judge.reverses(o, s) and not judge.doubtful(o, s)}
         cases.append((d, spin(d, table, args.r, seed=i, mode="words"), spin(d, whole, args.r, seed=i, mode="words")))
-    traps = sum(t.word in opposed for d in docs for t in tokenize(d))
+    traps = sum(w in opposed for _, words in docs for w in words)
     rows = []
     for path, model in zip(args.model, models, strict=True):
         t0 = time.time()

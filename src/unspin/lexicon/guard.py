@@ -47,6 +47,7 @@ _CEDICT_OPPOSITE = re.compile(r"(?:opposite|antonym)(?: of)?:?\s+[^/]*?([\u4e00-
 
 
 MAX_CHAR_RULE_LEN = 3  # the character rule reads words of up to 3 characters differing in one
+KINDS = {"char": "chars", "word": "words", "doubt": "doubts"}  # kind in guard.tsv.gz -> Guard field
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,8 @@ class Guard:
         return (a, b) in self.doubts
 
     def kinds(self) -> dict[str, frozenset[tuple[str, str]]]:
-        """The pair sets by their kind in the saved file."""
-        return {"char": self.chars, "word": self.words, "doubt": self.doubts}
+        """The pair sets by their kind in the saved file (:data:`KINDS`)."""
+        return {kind: getattr(self, name) for kind, name in KINDS.items()}
 
     def save(self, path: str | Path) -> None:
         """Write ``kind<TAB>a<TAB>b`` lines (sorted, gzip, reproducible)."""
@@ -84,14 +85,14 @@ class Guard:
 
     @classmethod
     def load(cls, path: str | Path) -> Guard:
-        kinds: dict[str, set[tuple[str, str]]] = {"char": set(), "word": set(), "doubt": set()}
+        kinds: dict[str, set[tuple[str, str]]] = {kind: set() for kind in KINDS}
         with gzip.open(path, "rt", encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
                 parts = line.rstrip("\n").split("\t")
                 if len(parts) != 3 or parts[0] not in kinds or not parts[1] or not parts[2]:
                     raise ValueError(f"{Path(path).name}:{n}: not a guard line")
                 kinds[parts[0]].add((parts[1], parts[2]))
-        return cls(*(frozenset(kinds[k]) for k in ("char", "word", "doubt")))
+        return cls(**{name: frozenset(kinds[kind]) for kind, name in KINDS.items()})
 
 
 EMPTY = Guard(frozenset(), frozenset())

@@ -174,15 +174,17 @@ def learn_from_pages(
         chosen = _classified(batch, trees, float(model.settings.get("page_threshold", 0.5)), min_pages)
     else:
         chosen = _ruled(batch, min_pages)
-    out = []
+    out, public = [], []
     for (spun, orig), score in chosen:
         st = batch.pairs[spun, orig]
-        if model.guard.reverses(spun, orig) or model.lexicon.flags(spun, orig) & Source.DOUBTFUL:
+        flags = model.lexicon.flags(spun, orig)
+        if model.guard.reverses(spun, orig) or flags & Source.DOUBTFUL:
             continue
         ratio = overuse(spun, batch.counts[spun], batch.words)
         out.append(LearnedPair(spun, orig, len(st.probs), round(st.share, 3), round(st.mean_p, 3),
                                round(math.log10(max(ratio, 1e-9)), 2), None if score is None else round(score, 3)))
-    out = public_if_lineage(out, [bool(model.lexicon.flags(p.spun, p.original) & Source.PUBLIC) for p in out])
+        public.append(bool(flags & Source.PUBLIC))
+    out = public_if_lineage(out, public)
     out = one_per_original(out)
     out.sort(key=lambda p: (-p.pages, -p.mean_p, p.spun))
     return out
